@@ -1,0 +1,328 @@
+//! The command line: kubectl's global flags (kubectl does not forward its own to plugins) and
+//! the commands of the specification.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-preview",
+    bin_name = "kubectl preview",
+    version,
+    about = "Per-pull-request preview environments on Flux and the Flux Operator",
+    long_about = "Per-pull-request preview environments on Flux and the Flux Operator.\n\n\
+        Reads ResourceSetInputProviders of a change-request type (GitHubPullRequest, GitLabMergeRequest, \
+        AzureDevOpsPullRequest, GiteaPullRequest, AWSCodeCommitPullRequest) and the ResourceSets that consume \
+        them, and tells, from the cluster alone, which pull requests have an environment, where it is, whether \
+        it is healthy and whether it runs the pull request's latest commit.\n\n\
+        An environment is referred to as PR (`1234`), RESOURCESET/PR (`api-pr-envs/1234`) or \
+        NAMESPACE/RESOURCESET/PR (`app-dev/api-pr-envs/1234`).\n\n\
+        Exit codes: 0 success, 1 failure, 2 usage error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Connection flags, spelled as kubectl spells them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (otherwise KUBECONFIG, which may list several files, or ~/.kube/config)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Namespace scope (default: the context's namespace, else `default`)
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Look in all namespaces
+    #[arg(short = 'A', long, global = true)]
+    pub all_namespaces: bool,
+    /// User to impersonate for the operation
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable)
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+    /// How long to wait for a single server request before giving up (e.g. 5s, 1m); 0 means no timeout
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Do not verify the server's certificate (insecure)
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Server name to use for server certificate validation
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List preview environments: one row per pull request and ResourceSet
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show the whole story of one environment
+    #[command(visible_alias = "describe")]
+    Get(GetArgs),
+    /// Ask Flux to reconcile an environment's Kustomizations/HelmReleases now, and wait
+    Reconcile(ReconcileArgs),
+    /// Refresh the preview providers and re-render the ResourceSet now, and print what changed
+    Render(RenderArgs),
+    /// Tear an environment down, the GitOps way where possible
+    #[command(visible_alias = "teardown")]
+    Delete(DeleteArgs),
+    /// Wait until an environment runs a commit and is Ready, then print its URL (for CI)
+    Wait(WaitArgs),
+    /// Open an environment's URL in a browser (prints it when there is no browser)
+    Open(EnvArg),
+    /// Check preview setups against the known gotchas
+    Doctor(DoctorArgs),
+    /// Print a shell completion script
+    Completion(CompletionArgs),
+    /// Print the plugin version and, when reachable, the server's and which Flux APIs it serves
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ListOutput,
+    /// Do not print the header row
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Only environments with this STATUS (Failed, Progressing, Outdated, Suspended, Pending, Ready, Unknown)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only environments of this ResourceSet
+    #[arg(long, value_name = "NAME")]
+    pub resourceset: Option<String>,
+    /// Only pull requests by this author
+    #[arg(long, value_name = "AUTHOR")]
+    pub author: Option<String>,
+    /// Keep the table live, driven by watches
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DetailOutput {
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArg {
+    /// Environment: PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR (a picker when omitted on a terminal)
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: DetailOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitFlags {
+    /// Give up after this long (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Every environment in scope
+    #[arg(long, conflicts_with = "env")]
+    pub all: bool,
+    /// Also reconcile the sources of the Kustomizations/HelmReleases
+    #[arg(long)]
+    pub with_source: bool,
+    /// Trigger and return without waiting
+    #[arg(long)]
+    pub no_wait: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A preview ResourceSet or an environment (default: every preview ResourceSet in scope)
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Delete even though the provider still exports the pull request (it will come back)
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitOutput {
+    Url,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// The commit the environment must run (default: the pull request's head)
+    #[arg(long, value_name = "SHA")]
+    pub sha: Option<String>,
+    /// Output format (github: also append url= and status= lines to $GITHUB_OUTPUT)
+    #[arg(short = 'o', long, value_enum, default_value = "url")]
+    pub output: WaitOutput,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorOutput {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check only this ResourceSet
+    pub resourceset: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: DoctorOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print a completion script for
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionOutput {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: VersionOutput,
+    /// Print only the plugin version; do not contact the cluster
+    #[arg(long)]
+    pub client: bool,
+}
+
+/// Parses kubectl-style durations: `0`, a bare number of seconds, or `1h30m`, `5m`, `90s`, `500ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err("empty duration".into());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("invalid duration {text:?}: missing unit (e.g. 30s, 5m, 1h)"))?;
+        if digits == 0 {
+            return Err(format!("invalid duration {text:?}: expected a number"));
+        }
+        let value: f64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("invalid duration {text:?}"))?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let secs = match unit {
+            "ns" => value / 1e9,
+            "us" | "µs" => value / 1e6,
+            "ms" => value / 1e3,
+            "s" => value,
+            "m" => value * 60.0,
+            "h" => value * 3600.0,
+            _ => {
+                return Err(format!(
+                    "invalid duration {text:?}: unknown unit {unit:?} (use ms, s, m or h)"
+                ));
+            }
+        };
+        total += Duration::from_secs_f64(secs);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_kubectl() {
+        let cases = [
+            ("0", Duration::ZERO),
+            ("30", Duration::from_secs(30)),
+            ("5s", Duration::from_secs(5)),
+            ("1m30s", Duration::from_secs(90)),
+            ("2h", Duration::from_secs(7200)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("250ms", Duration::from_millis(250)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+        for bad in ["", "5x", "m", "abc", "5s3"] {
+            assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,204 @@
+//! Connecting to the API server exactly as kubectl would: kubeconfig loading and merging,
+//! context/cluster/user overrides, impersonation, timeouts and TLS options.
+use std::path::PathBuf;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+
+/// A connected client plus what error messages and scoping need to know about it.
+#[derive(Clone)]
+pub struct Session {
+    pub client: Client,
+    pub context: String,
+    pub server: String,
+    /// The namespace in scope: `-n`, else the context's, else `default`.
+    pub namespace: String,
+    pub all_namespaces: bool,
+}
+
+impl Session {
+    /// `None` means every namespace.
+    pub fn scope(&self) -> Option<&str> {
+        (!self.all_namespaces).then_some(self.namespace.as_str())
+    }
+
+    pub fn scope_label(&self) -> String {
+        match self.scope() {
+            Some(ns) => format!("namespace {ns}"),
+            None => "all namespaces".to_string(),
+        }
+    }
+
+    /// Turns a kube error into one that names the action, the context and the server.
+    pub fn error(&self, action: impl Into<String>, err: kube::Error) -> Error {
+        classify(&self.context, &self.server, action.into(), err)
+    }
+}
+
+/// kubectl reads only `--kubeconfig` when given; otherwise every file of `KUBECONFIG`
+/// (missing ones skipped, first value wins), otherwise `~/.kube/config`.
+pub fn load_kubeconfig(explicit: Option<&PathBuf>) -> Result<Kubeconfig> {
+    if let Some(path) = explicit {
+        return Kubeconfig::read_from(path)
+            .map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())));
+    }
+    if let Some(value) = std::env::var_os("KUBECONFIG") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            let mut merged: Option<Kubeconfig> = None;
+            for path in paths.iter().filter(|p| p.exists()) {
+                let next = Kubeconfig::read_from(path)
+                    .map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))?;
+                merged = Some(match merged {
+                    None => next,
+                    Some(m) => m
+                        .merge(next)
+                        .map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))?,
+                });
+            }
+            return merged.ok_or_else(|| {
+                Error::Kubeconfig(format!(
+                    "none of the files in KUBECONFIG exist ({})",
+                    value.to_string_lossy()
+                ))
+            });
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).ok_or_else(|| {
+        Error::Kubeconfig("no KUBECONFIG and no HOME to find ~/.kube/config".into())
+    })?;
+    let path = home.join(".kube").join("config");
+    Kubeconfig::read_from(&path).map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))
+}
+
+/// The kube client configuration and the context name it came from.
+pub async fn config_from_flags(global: &GlobalArgs) -> Result<(Config, String)> {
+    let kubeconfig = load_kubeconfig(global.kubeconfig.as_ref())?;
+    let context = global
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .unwrap_or_default();
+    if context.is_empty() && global.cluster.is_none() {
+        return Err(Error::Kubeconfig(
+            "no current context is set; pass --context".into(),
+        ));
+    }
+    if !context.is_empty() && !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        return Err(Error::Kubeconfig(format!(
+            "context {context:?} does not exist (known: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: global.context.clone(),
+        cluster: global.cluster.clone(),
+        user: global.user.clone(),
+    };
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
+    if let Some(user) = &global.as_user {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !global.as_group.is_empty() {
+        if global.as_user.is_none() {
+            return Err(Error::Usage(
+                "--as-group requires --as (the API server impersonates groups of a user)".into(),
+            ));
+        }
+        config.auth_info.impersonate_groups = Some(global.as_group.clone());
+    }
+    if !global.request_timeout.is_zero() {
+        config.connect_timeout = Some(global.request_timeout);
+        config.read_timeout = Some(global.request_timeout);
+        config.write_timeout = Some(global.request_timeout);
+        config.reset_reader_on_write = true;
+    }
+    if global.insecure_skip_tls_verify {
+        config.accept_invalid_certs = true;
+        config.root_cert = None;
+    }
+    if let Some(name) = &global.tls_server_name {
+        config.tls_server_name = Some(name.clone());
+    }
+    if let Some(ns) = &global.namespace {
+        config.default_namespace = ns.clone();
+    }
+    Ok((config, context))
+}
+
+/// Builds a client from the flags. Nothing is sent to the server yet.
+pub async fn connect(global: &GlobalArgs) -> Result<Session> {
+    let (config, context) = config_from_flags(global).await?;
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let namespace = config.default_namespace.clone();
+    let client = Client::try_from(config)
+        .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
+    Ok(Session {
+        client,
+        context,
+        server,
+        namespace,
+        all_namespaces: global.all_namespaces,
+    })
+}
+
+/// Maps transport and auth failures to the one-line errors of the spec; everything else keeps
+/// the action it interrupted.
+pub fn classify(context: &str, server: &str, action: String, err: kube::Error) -> Error {
+    match &err {
+        kube::Error::Api(status) if status.code == 401 => Error::Unauthorized {
+            context: context.into(),
+            server: server.into(),
+            reason: status.message.clone(),
+        },
+        kube::Error::HyperError(_) | kube::Error::Service(_) => Error::Unreachable {
+            context: context.into(),
+            server: server.into(),
+            reason: root_cause(&err),
+        },
+        kube::Error::Auth(_) => Error::Unauthorized {
+            context: context.into(),
+            server: server.into(),
+            reason: root_cause(&err),
+        },
+        _ => Error::Kube {
+            action,
+            source: err,
+        },
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    // The deepest cause is the one a person can act on (connection refused, timed out, …).
+    let last = parts.pop().unwrap_or_default();
+    if last.to_lowercase().contains("elapsed") || last.to_lowercase().contains("timed out") {
+        return "request timed out".to_string();
+    }
+    last
+}

@@ -1,0 +1,44 @@
+//! `testkit seed [--namespace NS] [--infra-namespace NS]`: loads the seed scenario into the cluster
+//! of the admin kubeconfig in `KP_TEST_KUBECONFIG_ADMIN` (used by the demo).
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+use testkit::{fixture, seed};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut ns = "app-dev".to_string();
+    let mut infra = "flux-system".to_string();
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("seed") => {}
+        _ => bail!("usage: testkit seed [--namespace NS] [--infra-namespace NS]"),
+    }
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--namespace" => ns = value.clone(),
+            "--infra-namespace" => infra = value.clone(),
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    let kubeconfig = std::env::var_os("KP_TEST_KUBECONFIG_ADMIN")
+        .context("KP_TEST_KUBECONFIG_ADMIN is not set")?;
+    let client = testkit::cluster::client_for(&kubeconfig.into()).await?;
+    for name in [&ns, &infra] {
+        let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        if let Err(e) = fixture::create(&client, &obj).await {
+            if !format!("{e:#}").contains("already exists") {
+                return Err(e);
+            }
+        }
+    }
+    let mut objects = vec![seed::flux_report(&infra, "v0.58.1")];
+    objects.extend(seed::api_scenario(&ns, &infra));
+    fixture::create_all(&client, &objects).await?;
+    eprintln!(
+        "seed scenario loaded: namespace {ns} (shared infrastructure in {infra}), {} objects",
+        objects.len()
+    );
+    Ok(())
+}
