@@ -27,10 +27,10 @@ async fn main() -> Result<()> {
     let client = testkit::cluster::client_for(&kubeconfig.into()).await?;
     for name in [&ns, &infra] {
         let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
-        if let Err(e) = fixture::create(&client, &obj).await {
-            if !format!("{e:#}").contains("already exists") {
-                return Err(e);
-            }
+        if let Err(e) = fixture::create(&client, &obj).await
+            && !format!("{e:#}").contains("already exists")
+        {
+            return Err(e);
         }
     }
     let mut objects = vec![seed::flux_report(&infra, "v0.58.1")];
