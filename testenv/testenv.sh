@@ -74,6 +74,7 @@ export KP_TESTENV_DIR='$state'
 export KP_TEST_BIN='$(bin_dir k8s)'
 export KP_TEST_KUBECONFIG_ADMIN='$state/admin.kubeconfig'
 export KP_TEST_KUBECONFIG_RESTRICTED='$state/restricted.kubeconfig'
+export KP_TEST_AUDIT_LOG='$state/audit.log'
 E
     if [[ -x $(bin_dir flux-operator)/flux-operator ]]; then echo "export KP_TEST_FLUX_OPERATOR='$(bin_dir flux-operator)/flux-operator'"; fi
 }
@@ -143,6 +144,8 @@ cmd_up() {
     local admin_token restricted_token
     admin_token=$(openssl rand -hex 24); restricted_token=$(openssl rand -hex 24)
     printf '%s,admin,uid-admin,"system:masters"\n%s,restricted,uid-restricted\n' "$admin_token" "$restricted_token" > "$state/tokens.csv"
+    # The audit log lets tests count the requests a command really sends (one line per request).
+    printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n' > "$state/audit-policy.yaml"
     local ep pp ap; ep=$(free_port); pp=$(free_port); ap=$(free_port)
     echo "$ap" > "$state/apiserver.port"
     # setsid: the processes outlive this shell; `down` stops them by PID.
@@ -160,6 +163,8 @@ cmd_up() {
         --service-account-key-file="$state/pki/sa.key" --service-account-signing-key-file="$state/pki/sa.key" \
         --disable-admission-plugins=ServiceAccount --allow-privileged=true \
         --endpoint-reconciler-type=none --enable-priority-and-fairness=false \
+        --audit-policy-file="$state/audit-policy.yaml" --audit-log-path="$state/audit.log" \
+        --audit-log-format=json --audit-log-mode=blocking \
         </dev/null >"$state/apiserver.log" 2>&1 &
     echo $! > "$state/apiserver.pid"
     local i ready=
