@@ -1,11 +1,21 @@
 //! Library behind the `kubectl-preview` binary: a functional core (snapshot → environments) and a
 //! thin shell (commands that fetch, print or act).
+pub mod attribution;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod deployed;
+pub mod environments;
 pub mod error;
 pub mod flux;
+pub mod health;
+pub mod inventory;
+pub mod objects;
 pub mod output;
+pub mod reference;
+pub mod select;
+pub mod snapshot;
+pub mod urls;
 
 use std::process::ExitCode;
 

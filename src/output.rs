@@ -20,3 +20,125 @@ pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
     write!(out, "{text}")?;
     Ok(())
 }
+
+/// kubectl's human-readable durations (`45s`, `5m30s`, `3h`, `2d5h`, `90d`).
+pub fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    let (m, h) = (s / 60, s / 3600);
+    if s < 120 {
+        format!("{s}s")
+    } else if m < 10 {
+        if s.is_multiple_of(60) {
+            format!("{m}m")
+        } else {
+            format!("{m}m{}s", s % 60)
+        }
+    } else if m < 180 {
+        format!("{m}m")
+    } else if h < 8 {
+        if m.is_multiple_of(60) {
+            format!("{h}h")
+        } else {
+            format!("{h}h{}m", m % 60)
+        }
+    } else if h < 48 {
+        format!("{h}h")
+    } else if h < 24 * 8 {
+        if h.is_multiple_of(24) {
+            format!("{}d", h / 24)
+        } else {
+            format!("{}d{}h", h / 24, h % 24)
+        }
+    } else if h < 24 * 365 * 2 {
+        format!("{}d", h / 24)
+    } else if h < 24 * 365 * 8 {
+        let days = h / 24;
+        if days.is_multiple_of(365) {
+            format!("{}y", days / 365)
+        } else {
+            format!("{}y{}d", days / 365, days % 365)
+        }
+    } else {
+        format!("{}y", h / 24 / 365)
+    }
+}
+
+/// Age of an RFC 3339 timestamp relative to now; `<unknown>` when it cannot be parsed.
+pub fn age(timestamp: Option<&str>) -> String {
+    let Some(ts) = timestamp else {
+        return "<unknown>".into();
+    };
+    match ts.parse::<jiff::Timestamp>() {
+        Ok(t) => {
+            let secs = jiff::Timestamp::now().as_second() - t.as_second();
+            human_duration(std::time::Duration::from_secs(secs.max(0) as u64))
+        }
+        Err(_) => "<unknown>".into(),
+    }
+}
+
+/// A borderless table in kubectl's style: upper-case headers, columns three spaces apart.
+pub fn table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    if !no_headers {
+        t.set_header(headers.iter().map(comfy_table::Cell::new));
+    }
+    for row in rows {
+        t.add_row(row.iter().map(comfy_table::Cell::new));
+    }
+    for (i, col) in t.column_iter_mut().enumerate() {
+        col.set_padding((0, if i + 1 == headers.len() { 0 } else { 3 }));
+    }
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_like_kubectl() {
+        let cases = [
+            (45, "45s"),
+            (119, "119s"),
+            (150, "2m30s"),
+            (600, "10m"),
+            (7200, "120m"),
+            (3 * 3600 + 60, "3h1m"),
+            (10 * 3600, "10h"),
+            (50 * 3600, "2d2h"),
+            (30 * 86400, "30d"),
+            (3 * 365 * 86400, "3y"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration(Duration::from_secs(secs)), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn tables_are_borderless_and_aligned() {
+        let t = table(
+            &["NAME", "STATUS"],
+            &[
+                vec!["a".into(), "Ready".into()],
+                vec!["longer".into(), "Failed".into()],
+            ],
+            false,
+        );
+        assert_eq!(t, "NAME     STATUS\na        Ready\nlonger   Failed\n");
+        let t = table(
+            &["NAME", "STATUS"],
+            &[vec!["a".into(), "Ready".into()]],
+            true,
+        );
+        assert_eq!(t, "a   Ready\n");
+    }
+}

@@ -1,0 +1,552 @@
+//! `get ENV` (`describe`): the whole story of one environment.
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::{DetailOutput, GetArgs, GlobalArgs};
+use crate::client::{self, Session};
+use crate::environments::{self, Environment};
+use crate::error::Result;
+use crate::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
+use crate::health::{PodProblem, TERMINAL_POD_REASONS, short};
+use crate::inventory::ObjectRef;
+use crate::objects::{Condition, HistoryEntry, Object, find_condition};
+use crate::output;
+use crate::reference;
+use crate::select;
+use crate::snapshot::{Kind, Snapshot};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail {
+    #[serde(flatten)]
+    pub environment: Environment,
+    pub provider_status: ProviderDetail,
+    pub resource_set_status: Option<ResourceSetDetail>,
+    pub depends_on: Vec<DependencyDetail>,
+    pub events: Vec<EventDetail>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderDetail {
+    pub url: Option<String>,
+    pub ready: Option<Condition>,
+    pub last_poll: Option<String>,
+    pub next_poll: Option<String>,
+    pub poll_interval: Option<String>,
+    pub filter_labels: Vec<String>,
+    pub skip_labels: Vec<String>,
+    pub exported: usize,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSetDetail {
+    pub ready: Option<Condition>,
+    pub last_applied_revision: Option<String>,
+    pub history: Vec<HistoryEntry>,
+    pub shared_objects: Vec<ObjectRef>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyDetail {
+    pub of: String,
+    pub namespace: String,
+    pub name: String,
+    pub ready: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetail {
+    pub last_seen: Option<String>,
+    pub object: String,
+    pub reason: String,
+    pub message: String,
+    pub count: Option<i64>,
+}
+
+pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode> {
+    let session = client::connect(global).await?;
+    let parsed = match &args.env.env {
+        Some(text) => Some(reference::parse(text).map_err(crate::Error::Usage)?),
+        None => None,
+    };
+    let loaded = select::load(session, parsed.as_ref()).await?;
+    let chosen = select::choose(&loaded, args.env.env.as_deref()).await?;
+    let (pods, events) = read_namespace_extras(&loaded.session, &chosen.namespace).await?;
+    let problems = pod_problems(&loaded.snapshot, &chosen.namespace, &pods);
+    // Health again, now that pods are known (terminal pod reasons make an environment Failed).
+    let catalog = environments::build(&loaded.snapshot, &problems);
+    let env = catalog
+        .environments
+        .into_iter()
+        .find(|e| e.name == chosen.name)
+        .unwrap_or_else(|| chosen.clone());
+    let detail = detail(&loaded.snapshot, &loaded.catalog, env, &events);
+    match args.output {
+        DetailOutput::Json => output::print_json(&detail)?,
+        DetailOutput::Yaml => output::print_yaml(&detail)?,
+        DetailOutput::Text => print!("{}", render(&detail)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list_in(session: &Session, path: String, what: &str, ns: &str) -> Result<Vec<Object>> {
+    #[derive(serde::Deserialize)]
+    struct List {
+        #[serde(default)]
+        items: Vec<Object>,
+    }
+    let request = http::Request::get(&path)
+        .body(Vec::new())
+        .map_err(|e| crate::Error::Other(e.to_string()))?;
+    match session.client.request::<List>(request).await {
+        Ok(l) => Ok(l.items),
+        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
+            eprintln!(
+                "Warning: cannot list {what} in namespace {ns} ({}); not shown",
+                s.reason
+            );
+            Ok(vec![])
+        }
+        Err(e) => Err(session.error(format!("list {what} in namespace {ns}"), e)),
+    }
+}
+
+/// Pods and Warning events of the environment's namespace: one LIST each.
+async fn read_namespace_extras(session: &Session, ns: &str) -> Result<(Vec<Object>, Vec<Value>)> {
+    let pods = list_in(session, format!("/api/v1/namespaces/{ns}/pods"), "pods", ns);
+    let events = async {
+        #[derive(serde::Deserialize)]
+        struct List {
+            #[serde(default)]
+            items: Vec<Value>,
+        }
+        let path = format!("/api/v1/namespaces/{ns}/events?fieldSelector=type%3DWarning");
+        let request = http::Request::get(&path)
+            .body(Vec::new())
+            .map_err(|e| crate::Error::Other(e.to_string()))?;
+        match session.client.request::<List>(request).await {
+            Ok(l) => Ok(l.items),
+            Err(kube::Error::Api(s)) if s.code == 403 => {
+                eprintln!("Warning: cannot list events in namespace {ns} (forbidden); not shown");
+                Ok(vec![])
+            }
+            Err(e) => Err(session.error(format!("list events in namespace {ns}"), e)),
+        }
+    };
+    futures::try_join!(pods, events)
+}
+
+/// Pods of the namespace's Deployments/StatefulSets (matched by selector) waiting for a reason
+/// that will not resolve by itself.
+pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodProblem> {
+    let mut out = Vec::new();
+    for kind in [Kind::Deployment, Kind::StatefulSet] {
+        for w in snapshot
+            .objects_of(kind)
+            .iter()
+            .filter(|w| w.metadata.namespace == ns)
+        {
+            let selector: crate::objects::LabelSelector =
+                serde_json::from_value(w.spec.get("selector").cloned().unwrap_or(Value::Null))
+                    .unwrap_or_default();
+            if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
+                continue;
+            }
+            for pod in pods.iter().filter(|p| selector.matches(&p.metadata.labels)) {
+                let statuses = pod
+                    .status
+                    .get("containerStatuses")
+                    .and_then(Value::as_array);
+                if let Some(reason) = statuses.into_iter().flatten().find_map(|c| {
+                    c.pointer("/state/waiting/reason")
+                        .and_then(Value::as_str)
+                        .filter(|r| TERMINAL_POD_REASONS.contains(r))
+                }) {
+                    out.push(PodProblem {
+                        workload: ObjectRef::new("apps", kind.kind_name(), ns, &w.metadata.name),
+                        pod: pod.metadata.name.clone(),
+                        reason: reason.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn detail(
+    snapshot: &Snapshot,
+    catalog: &environments::Catalog,
+    env: Environment,
+    events: &[Value],
+) -> Detail {
+    let provider = snapshot.providers.iter().find(|p| {
+        p.metadata.namespace == env.provider.namespace
+            && p.metadata.name == env.provider.name
+            && is_change_request_type(&p.spec.type_)
+    });
+    let provider_status = ProviderDetail {
+        url: provider
+            .map(|p| p.spec.url.clone())
+            .filter(|u| !u.is_empty()),
+        ready: provider.and_then(|p| find_condition(&p.status.conditions, "Ready").cloned()),
+        last_poll: provider.and_then(|p| {
+            find_condition(&p.status.conditions, "Ready")
+                .and_then(|c| c.last_transition_time.clone())
+                .or_else(|| p.status.last_handled_reconcile_at.clone())
+        }),
+        next_poll: provider
+            .and_then(|p| p.status.next_schedule.as_ref().and_then(|s| s.when.clone())),
+        poll_interval: provider.map(|p| {
+            p.metadata
+                .annotations
+                .get(RECONCILE_EVERY_ANNOTATION)
+                .cloned()
+                .unwrap_or_else(|| "10m (default)".into())
+        }),
+        filter_labels: provider
+            .map(|p| p.spec.filter.labels.clone())
+            .unwrap_or_default(),
+        skip_labels: provider
+            .map(|p| p.spec.skip.labels.clone())
+            .unwrap_or_default(),
+        exported: provider
+            .map(|p| p.status.exported_inputs.len())
+            .unwrap_or(0),
+        limit: provider.map(|p| p.spec.filter.limit.unwrap_or(100)),
+    };
+    let rset = snapshot
+        .resource_sets
+        .iter()
+        .find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set);
+    let resource_set_status = rset.map(|r| ResourceSetDetail {
+        ready: find_condition(&r.status.conditions, "Ready").cloned(),
+        last_applied_revision: r.status.last_applied_revision.clone(),
+        history: r.status.history.clone(),
+        shared_objects: catalog
+            .preview_sets
+            .iter()
+            .find(|s| s.namespace == r.metadata.namespace && s.name == r.metadata.name)
+            .map(|s| s.shared_objects.clone())
+            .unwrap_or_default(),
+    });
+    let mut depends_on = Vec::new();
+    for o in env.objects.iter().filter(|o| o.reference.is_flux_applier()) {
+        if let Some(f) = snapshot.flux.iter().find(|f| {
+            f.kind == o.reference.kind
+                && f.metadata.namespace == o.reference.namespace
+                && f.metadata.name == o.reference.name
+        }) {
+            for (ns, name) in f.depends_on() {
+                let dep = snapshot.flux.iter().find(|d| {
+                    d.kind == f.kind && d.metadata.namespace == ns && d.metadata.name == name
+                });
+                let ready = dep.and_then(|d| find_condition(&d.status.conditions, "Ready"));
+                depends_on.push(DependencyDetail {
+                    of: o.reference.to_string(),
+                    namespace: ns,
+                    name,
+                    ready: ready.map(|c| c.status.clone()),
+                    message: ready.map(|c| c.message.clone()),
+                });
+            }
+        }
+    }
+    let names: BTreeSet<(String, String)> = env
+        .objects
+        .iter()
+        .map(|o| (o.reference.kind.clone(), o.reference.name.clone()))
+        .collect();
+    let mut events: Vec<EventDetail> = events
+        .iter()
+        .filter_map(|e| {
+            let kind = e.pointer("/involvedObject/kind")?.as_str()?.to_string();
+            let name = e.pointer("/involvedObject/name")?.as_str()?.to_string();
+            names
+                .contains(&(kind.clone(), name.clone()))
+                .then(|| EventDetail {
+                    last_seen: e
+                        .get("lastTimestamp")
+                        .and_then(Value::as_str)
+                        .or_else(|| e.get("eventTime").and_then(Value::as_str))
+                        .map(str::to_string),
+                    object: format!("{kind}/{name}"),
+                    reason: e
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    message: e
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                    count: e.get("count").and_then(Value::as_i64),
+                })
+        })
+        .collect();
+    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    events.truncate(10);
+    Detail {
+        environment: env,
+        provider_status,
+        resource_set_status,
+        depends_on,
+        events,
+    }
+}
+
+fn cond_line(c: Option<&Condition>) -> String {
+    match c {
+        Some(c) if c.message.is_empty() => format!("{} ({})", c.status, c.reason),
+        Some(c) => format!("{} ({}): {}", c.status, c.reason, c.message),
+        None => "<unknown>".into(),
+    }
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "<none>".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The text view; a pure function of the detail.
+pub fn render(d: &Detail) -> String {
+    let e = &d.environment;
+    let mut s = String::new();
+    let _ = writeln!(s, "Environment:  {}", e.name);
+    let _ = writeln!(
+        s,
+        "Status:       {}{}",
+        e.status,
+        if e.message.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", e.message)
+        }
+    );
+    let _ = writeln!(s, "URL:          {}", e.url.as_deref().unwrap_or("<none>"));
+    let _ = writeln!(
+        s,
+        "Age:          {}",
+        if e.created_at.is_some() {
+            output::age(e.created_at.as_deref())
+        } else {
+            "<none>".into()
+        }
+    );
+    let _ = writeln!(s, "Pull request:");
+    let _ = writeln!(s, "  ID:         {}", e.pr.id);
+    let _ = writeln!(
+        s,
+        "  Title:      {}",
+        e.pr.title.as_deref().unwrap_or("<none>")
+    );
+    let _ = writeln!(
+        s,
+        "  Author:     {}",
+        e.pr.author.as_deref().unwrap_or("<none>")
+    );
+    let _ = writeln!(
+        s,
+        "  Branch:     {}",
+        e.pr.branch.as_deref().unwrap_or("<none>")
+    );
+    let _ = writeln!(s, "  Labels:     {}", list_or_none(&e.pr.labels));
+    let _ = writeln!(
+        s,
+        "  Head:       {}",
+        e.pr.sha.as_deref().unwrap_or("<none>")
+    );
+    let deployed = match (&e.deployed_sha, e.up_to_date) {
+        (Some(d), Some(true)) => format!("{} (the PR head)", short(d)),
+        (Some(d), Some(false)) => format!(
+            "{} (behind the PR head {})",
+            short(d),
+            e.pr.sha.as_deref().map(short).unwrap_or("")
+        ),
+        (Some(d), None) => short(d).to_string(),
+        (None, _) if e.forbidden.iter().any(|f| f == "deployed") => "<forbidden>".into(),
+        (None, _) => "<unknown: the environment's Flux objects carry no commit>".into(),
+    };
+    let _ = writeln!(s, "  Deployed:   {deployed}");
+    let p = &d.provider_status;
+    let _ = writeln!(s, "Provider:     {} ({})", e.provider, e.provider.type_);
+    let _ = writeln!(s, "  URL:        {}", p.url.as_deref().unwrap_or("<none>"));
+    let _ = writeln!(s, "  Ready:      {}", cond_line(p.ready.as_ref()));
+    let _ = writeln!(
+        s,
+        "  Last poll:  {}",
+        p.last_poll
+            .as_deref()
+            .map(|t| format!("{} ago ({t})", output::age(Some(t))))
+            .unwrap_or("<unknown>".into())
+    );
+    let _ = writeln!(
+        s,
+        "  Next poll:  {}",
+        p.next_poll.clone().unwrap_or_else(|| format!(
+            "every {}",
+            p.poll_interval.as_deref().unwrap_or("10m (default)")
+        ))
+    );
+    let _ = writeln!(
+        s,
+        "  Filter:     labels {}; skip labels {}",
+        list_or_none(&p.filter_labels),
+        list_or_none(&p.skip_labels)
+    );
+    if let Some(limit) = p.limit {
+        let _ = writeln!(s, "  Exported:   {} of limit {limit}", p.exported);
+    }
+    let _ = writeln!(s, "ResourceSet:  {}/{}", e.namespace, e.resource_set);
+    if let Some(r) = &d.resource_set_status {
+        let _ = writeln!(s, "  Ready:      {}", cond_line(r.ready.as_ref()));
+        let _ = writeln!(
+            s,
+            "  Revision:   {}",
+            r.last_applied_revision.as_deref().unwrap_or("<none>")
+        );
+        if !r.history.is_empty() {
+            let _ = writeln!(s, "  History:");
+            for h in &r.history {
+                let meta: Vec<String> =
+                    h.metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let _ = writeln!(
+                    s,
+                    "    {}  {}  {}  x{}  {}",
+                    h.last_reconciled.as_deref().unwrap_or("-"),
+                    h.last_reconciled_status.as_deref().unwrap_or("-"),
+                    h.last_reconciled_duration.as_deref().unwrap_or("-"),
+                    h.total_reconciliations.unwrap_or(0),
+                    meta.join(" ")
+                );
+            }
+        }
+        if !r.shared_objects.is_empty() {
+            let shared: Vec<String> = r.shared_objects.iter().map(|o| o.to_string()).collect();
+            let _ = writeln!(
+                s,
+                "  Shared:     {} (rendered for every PR; not part of this environment)",
+                shared.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(s, "Objects:");
+    if e.objects.is_empty() {
+        let _ = writeln!(s, "  <none rendered yet>");
+    }
+    let tops: Vec<usize> = (0..e.objects.len())
+        .filter(|&i| {
+            !matches!(
+                e.objects[i].attributed_by,
+                crate::attribution::Rule::Inventory { .. }
+            )
+        })
+        .collect();
+    for i in tops {
+        let o = &e.objects[i];
+        let _ = writeln!(
+            s,
+            "  {}  {}  [{}]",
+            o.reference,
+            state(o),
+            o.attributed_by.describe()
+        );
+        let parent = o.reference.to_string();
+        let children: Vec<&environments::EnvObject> = e
+            .objects
+            .iter()
+            .filter(|c| matches!(&c.attributed_by, crate::attribution::Rule::Inventory { parent: p } if *p == parent))
+            .collect();
+        for (j, c) in children.iter().enumerate() {
+            let branch = if j + 1 == children.len() {
+                "└──"
+            } else {
+                "├──"
+            };
+            let _ = writeln!(s, "  {branch} {}  {}", c.reference, state(c));
+        }
+    }
+    if !d.depends_on.is_empty() {
+        let _ = writeln!(s, "Depends on:");
+        for dep in &d.depends_on {
+            let _ = writeln!(
+                s,
+                "  {}/{}  {}{}",
+                dep.namespace,
+                dep.name,
+                dep.ready
+                    .as_deref()
+                    .map(|r| if r == "True" {
+                        "Ready".to_string()
+                    } else {
+                        format!("Ready={r}")
+                    })
+                    .unwrap_or("<not readable in scope>".into()),
+                dep.message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let _ = writeln!(s, "URLs:");
+    if e.urls.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {}",
+            if e.forbidden.iter().any(|f| f == "url") {
+                "<forbidden>"
+            } else {
+                "<none>"
+            }
+        );
+    }
+    for u in &e.urls {
+        let _ = writeln!(s, "  {}  (from {})", u.url, u.source);
+    }
+    let _ = writeln!(s, "Events (Warning):");
+    if d.events.is_empty() {
+        let _ = writeln!(s, "  <none>");
+    }
+    for ev in &d.events {
+        let _ = writeln!(
+            s,
+            "  {}  {}  {}  {}",
+            ev.last_seen
+                .as_deref()
+                .map(|t| output::age(Some(t)))
+                .unwrap_or("-".into()),
+            ev.object,
+            ev.reason,
+            ev.message.lines().next().unwrap_or("")
+        );
+    }
+    s
+}
+
+fn state(o: &environments::EnvObject) -> String {
+    if !o.found {
+        return "<not read>".into();
+    }
+    match (&o.ready, &o.message) {
+        (Some(r), Some(m)) if !m.is_empty() => format!("Ready={r}: {m}"),
+        (Some(r), _) => format!("Ready={r}"),
+        _ => "present".into(),
+    }
+}

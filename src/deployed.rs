@@ -1,0 +1,181 @@
+//! Which commit an environment runs: the ResourceSet renders the PR's sha into its Flux objects
+//! (e.g. `postBuild.substitute.COMMIT_SHA`, an annotation, a HelmRelease value or a
+//! GitRepository ref). The template says where; the rendered objects say what.
+use serde_json::Value;
+
+use crate::flux::COMMIT_ANNOTATION;
+use crate::objects::FluxObject;
+
+/// A place in a rendered object where the template writes `inputs.sha`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShaPath {
+    pub kind: String,
+    /// JSON pointer inside the object, e.g. `/spec/postBuild/substitute/COMMIT_SHA`.
+    pub pointer: String,
+}
+
+/// Finds the string leaves of `spec.resources` templates that use `inputs.sha`.
+pub fn sha_paths(resources: &[Value]) -> Vec<ShaPath> {
+    let mut out = Vec::new();
+    for r in resources {
+        let kind = r
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        walk(r, &mut String::new(), &mut |pointer| {
+            out.push(ShaPath {
+                kind: kind.clone(),
+                pointer: pointer.to_string(),
+            })
+        });
+    }
+    out
+}
+
+fn walk(v: &Value, pointer: &mut String, found: &mut impl FnMut(&str)) {
+    match v {
+        Value::String(s) if s.contains("inputs.sha") => found(pointer),
+        Value::Object(map) => {
+            for (k, child) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                walk(child, pointer, found);
+                pointer.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                walk(child, pointer, found);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first run of 7 to 40 hex digits in `text` (a commit, full or short).
+pub fn find_sha(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_hexdigit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            let boundary_ok = i == bytes.len() || !bytes[i].is_ascii_alphanumeric();
+            let start_ok = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+            let len = i - start;
+            if (7..=40).contains(&len) && boundary_ok && start_ok {
+                return Some(text[start..i].to_ascii_lowercase());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Whether two commit ids name the same commit (one may be abbreviated).
+pub fn same_commit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a.len() >= 7 && b.len() >= 7 && (a.starts_with(&b) || b.starts_with(&a))
+}
+
+/// The commit rendered into these Flux objects: at the template's `inputs.sha` places first,
+/// then the `event.toolkit.fluxcd.io/commit` annotation; `None` when nothing carries one.
+pub fn rendered_sha(objects: &[&FluxObject], paths: &[ShaPath]) -> Option<String> {
+    for o in objects {
+        for p in paths.iter().filter(|p| p.kind == o.kind) {
+            let whole = serde_json::json!({"metadata": {"annotations": o.metadata.annotations, "labels": o.metadata.labels}, "spec": o.spec});
+            if let Some(sha) = whole
+                .pointer(&p.pointer)
+                .and_then(Value::as_str)
+                .and_then(find_sha)
+            {
+                return Some(sha);
+            }
+        }
+    }
+    objects.iter().find_map(|o| {
+        o.metadata
+            .annotations
+            .get(COMMIT_ANNOTATION)
+            .and_then(|v| find_sha(v))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_template_places_of_the_sha() {
+        let resources = vec![
+            json!({"kind": "Kustomization", "spec": {"postBuild": {"substitute": {"PR_NUMBER": "<< inputs.id | quote >>", "COMMIT_SHA": "<< inputs.sha >>"}}}}),
+            json!({"kind": "HelmRelease", "metadata": {"annotations": {"event.toolkit.fluxcd.io/commit": "<< inputs.sha | quote >>"}},
+                   "spec": {"values": {"image": {"tag": "<< inputs.sha >>"}, "list": ["a", "<<inputs.sha>>"]}}}),
+        ];
+        let paths = sha_paths(&resources);
+        let got: Vec<(&str, &str)> = paths
+            .iter()
+            .map(|p| (p.kind.as_str(), p.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Kustomization", "/spec/postBuild/substitute/COMMIT_SHA"),
+                (
+                    "HelmRelease",
+                    "/metadata/annotations/event.toolkit.fluxcd.io~1commit"
+                ),
+                ("HelmRelease", "/spec/values/image/tag"),
+                ("HelmRelease", "/spec/values/list/1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_the_rendered_sha() {
+        let ks: FluxObject = serde_json::from_value(json!({"kind": "Kustomization", "metadata": {"name": "a"},
+            "spec": {"postBuild": {"substitute": {"PR_NUMBER": "12", "COMMIT_SHA": "5E6F7A8B9C0D1E2F3A4B5C6D7E8F9A0B1C2D3E4F"}}}}))
+        .unwrap();
+        let paths = vec![ShaPath {
+            kind: "Kustomization".into(),
+            pointer: "/spec/postBuild/substitute/COMMIT_SHA".into(),
+        }];
+        assert_eq!(
+            rendered_sha(&[&ks], &paths).as_deref(),
+            Some("5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f")
+        );
+        let hr: FluxObject = serde_json::from_value(json!({"kind": "HelmRelease",
+            "metadata": {"name": "b", "annotations": {"event.toolkit.fluxcd.io/commit": "abcdef1"}}})).unwrap();
+        assert_eq!(rendered_sha(&[&hr], &[]).as_deref(), Some("abcdef1"));
+        assert_eq!(rendered_sha(&[], &paths), None);
+    }
+
+    #[test]
+    fn sha_detection() {
+        assert_eq!(
+            find_sha("main@sha1:7d1f0c3b2a4e5f60718293a4b5c6d7e8f9a0b1c2").as_deref(),
+            Some("7d1f0c3b2a4e5f60718293a4b5c6d7e8f9a0b1c2")
+        );
+        assert_eq!(find_sha("pr-1234"), None, "too short");
+        assert_eq!(find_sha("deadbeefcafe-x").as_deref(), Some("deadbeefcafe"));
+        assert_eq!(find_sha("zdeadbeefcafe"), None, "not at a boundary");
+        assert!(same_commit(
+            "3f9c1e2",
+            "3f9c1e2a7b8d4c6e0f1a2b3c4d5e6f7a8b9c0d1e"
+        ));
+        assert!(!same_commit(
+            "3f9c1e3",
+            "3f9c1e2a7b8d4c6e0f1a2b3c4d5e6f7a8b9c0d1e"
+        ));
+        assert!(!same_commit("3f9", "3f9c1e2a"), "too short to tell");
+    }
+}

@@ -1,0 +1,391 @@
+//! The cluster objects this tool reads, deserialized with only the fields it uses (lists of
+//! hundreds of objects stay cheap to decode), tolerant of anything missing or malformed.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// Deserializes `null` or a wrong type as the default instead of failing the whole list.
+fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + serde::de::DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub uid: String,
+    #[serde(default)]
+    pub generation: Option<i64>,
+    #[serde(default)]
+    pub creation_timestamp: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type", default)]
+    pub type_: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub observed_generation: Option<i64>,
+    #[serde(default)]
+    pub last_transition_time: Option<String>,
+}
+
+pub fn find_condition<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'a Condition> {
+    conditions.iter().find(|c| c.type_ == type_)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct InventoryEntry {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub v: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Inventory {
+    #[serde(default, deserialize_with = "lenient")]
+    pub entries: Vec<InventoryEntry>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalRef {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector {
+    #[serde(default, deserialize_with = "lenient")]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelectorRequirement {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub operator: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// Kubernetes label-selector semantics: every matchLabels pair and every expression must hold.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|e| {
+                let value = labels.get(&e.key);
+                match e.operator.as_str() {
+                    "In" => value.is_some_and(|v| e.values.contains(v)),
+                    "NotIn" => value.is_none_or(|v| !e.values.contains(v)),
+                    "Exists" => value.is_some(),
+                    "DoesNotExist" => value.is_none(),
+                    _ => false,
+                }
+            })
+    }
+}
+
+// ---- Flux Operator ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Provider {
+    #[serde(default)]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub spec: ProviderSpec,
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: ProviderStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSpec {
+    #[serde(rename = "type", default)]
+    pub type_: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub secret_ref: Option<LocalRef>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub filter: ProviderFilter,
+    #[serde(default, deserialize_with = "lenient")]
+    pub skip: ProviderSkip,
+    #[serde(default, deserialize_with = "lenient")]
+    pub default_values: BTreeMap<String, Value>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub schedule: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderFilter {
+    #[serde(default, deserialize_with = "lenient")]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub include_branch: Option<String>,
+    #[serde(default)]
+    pub exclude_branch: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ProviderSkip {
+    #[serde(default, deserialize_with = "lenient")]
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderStatus {
+    #[serde(default, deserialize_with = "lenient")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub exported_inputs: Vec<BTreeMap<String, Value>>,
+    #[serde(default)]
+    pub last_handled_reconcile_at: Option<String>,
+    #[serde(default)]
+    pub last_handled_force_at: Option<String>,
+    #[serde(default)]
+    pub last_exported_revision: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub next_schedule: Option<NextSchedule>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NextSchedule {
+    #[serde(default)]
+    pub cron: String,
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSet {
+    #[serde(default)]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub spec: ResourceSetSpec,
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: ResourceSetStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSetSpec {
+    #[serde(default, deserialize_with = "lenient")]
+    pub inputs_from: Vec<InputProviderRef>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub resources: Vec<Value>,
+    #[serde(default)]
+    pub resources_template: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub steps: Vec<Value>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub input_strategy: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct InputProviderRef {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub selector: Option<LabelSelector>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSetStatus {
+    #[serde(default, deserialize_with = "lenient")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub inventory: Option<Inventory>,
+    #[serde(default)]
+    pub last_applied_revision: Option<String>,
+    #[serde(default)]
+    pub last_handled_reconcile_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    #[serde(default)]
+    pub digest: String,
+    #[serde(default)]
+    pub last_reconciled: Option<String>,
+    #[serde(default)]
+    pub last_reconciled_duration: Option<String>,
+    #[serde(default)]
+    pub last_reconciled_status: Option<String>,
+    #[serde(default)]
+    pub total_reconciliations: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+// ---- Flux -------------------------------------------------------------------------------------
+
+/// A Kustomization or a HelmRelease: the spec is kept whole (where the PR's sha is rendered
+/// varies by template), the status only as far as health and inventory need.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FluxObject {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub spec: Value,
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: FluxStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FluxStatus {
+    #[serde(default)]
+    pub observed_generation: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub inventory: Option<Inventory>,
+    #[serde(default)]
+    pub last_applied_revision: Option<String>,
+    #[serde(default)]
+    pub last_attempted_revision: Option<String>,
+    #[serde(default)]
+    pub last_handled_reconcile_at: Option<String>,
+}
+
+impl FluxObject {
+    pub fn suspended(&self) -> bool {
+        self.spec
+            .get("suspend")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// `dependsOn` entries as (namespace, name); the namespace defaults to the object's own.
+    pub fn depends_on(&self) -> Vec<(String, String)> {
+        self.spec
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .map(|deps| {
+                deps.iter()
+                    .filter_map(|d| {
+                        let name = d.get("name")?.as_str()?.to_string();
+                        let ns = d
+                            .get("namespace")
+                            .and_then(Value::as_str)
+                            .filter(|s| !s.is_empty())
+                            .unwrap_or(&self.metadata.namespace)
+                            .to_string();
+                        Some((ns, name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+// ---- Workloads and networking -----------------------------------------------------------------
+
+/// Ingress, HTTPRoute, Service, Deployment or StatefulSet: only spec/status fields read by
+/// `urls` and `health` (as raw JSON, the shapes differ per kind).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Object {
+    #[serde(default)]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub spec: Value,
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn selectors_follow_kubernetes_semantics() {
+        let sel: LabelSelector = serde_json::from_value(serde_json::json!({
+            "matchLabels": {"app": "api"},
+            "matchExpressions": [
+                {"key": "kind", "operator": "In", "values": ["pr", "mr"]},
+                {"key": "legacy", "operator": "DoesNotExist"},
+                {"key": "tier", "operator": "NotIn", "values": ["prod"]}
+            ]
+        }))
+        .unwrap();
+        assert!(sel.matches(&labels(&[("app", "api"), ("kind", "pr")])));
+        assert!(sel.matches(&labels(&[("app", "api"), ("kind", "mr"), ("tier", "dev")])));
+        assert!(!sel.matches(&labels(&[("app", "api")])), "In needs the key");
+        assert!(!sel.matches(&labels(&[("app", "web"), ("kind", "pr")])));
+        assert!(!sel.matches(&labels(&[("app", "api"), ("kind", "pr"), ("legacy", "1")])));
+        assert!(!sel.matches(&labels(&[("app", "api"), ("kind", "pr"), ("tier", "prod")])));
+        assert!(
+            LabelSelector::default().matches(&labels(&[])),
+            "empty selector matches all"
+        );
+    }
+
+    #[test]
+    fn malformed_fields_do_not_fail_the_object() {
+        let p: Provider = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "labels": null, "annotations": 7},
+            "spec": {"type": "GitHubPullRequest", "filter": "nonsense"},
+            "status": {"exportedInputs": [{"id": "1"}], "conditions": "bad"}
+        }))
+        .unwrap();
+        assert_eq!(p.spec.type_, "GitHubPullRequest");
+        assert!(p.spec.filter.labels.is_empty());
+        assert!(p.metadata.annotations.is_empty());
+        assert!(p.status.conditions.is_empty());
+        assert_eq!(p.status.exported_inputs.len(), 1);
+    }
+}

@@ -1,0 +1,116 @@
+//! How users name an environment: `1234`, `api-pr-envs/1234`, `app-dev/api-pr-envs/1234`, with
+//! `@provider` after the id when two providers of a ResourceSet export the same id.
+use crate::environments::Environment;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub namespace: Option<String>,
+    pub resource_set: Option<String>,
+    pub id: String,
+    pub provider: Option<String>,
+}
+
+pub fn parse(text: &str) -> Result<Reference, String> {
+    let parts: Vec<&str> = text.trim().split('/').collect();
+    if parts.iter().any(|p| p.is_empty()) || parts.len() > 3 {
+        return Err(format!(
+            "invalid environment {text:?}: use PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR"
+        ));
+    }
+    let (id, provider) = match parts[parts.len() - 1].split_once('@') {
+        Some((id, p)) if !id.is_empty() && !p.is_empty() => (id.to_string(), Some(p.to_string())),
+        Some(_) => {
+            return Err(format!(
+                "invalid environment {text:?}: expected PR@PROVIDER"
+            ));
+        }
+        None => (parts[parts.len() - 1].to_string(), None),
+    };
+    Ok(match parts.len() {
+        1 => Reference {
+            namespace: None,
+            resource_set: None,
+            id,
+            provider,
+        },
+        2 => Reference {
+            namespace: None,
+            resource_set: Some(parts[0].into()),
+            id,
+            provider,
+        },
+        _ => Reference {
+            namespace: Some(parts[0].into()),
+            resource_set: Some(parts[1].into()),
+            id,
+            provider,
+        },
+    })
+}
+
+impl Reference {
+    pub fn matches(&self, env: &Environment) -> bool {
+        env.pr.id == self.id
+            && self.namespace.as_ref().is_none_or(|n| *n == env.namespace)
+            && self
+                .resource_set
+                .as_ref()
+                .is_none_or(|r| *r == env.resource_set)
+            && self
+                .provider
+                .as_ref()
+                .is_none_or(|p| *p == env.provider.name)
+    }
+}
+
+pub enum Resolution<'a> {
+    Found(&'a Environment),
+    Ambiguous(Vec<&'a Environment>),
+    NotFound,
+}
+
+pub fn resolve<'a>(reference: &Reference, envs: &'a [Environment]) -> Resolution<'a> {
+    let found: Vec<&Environment> = envs.iter().filter(|e| reference.matches(e)).collect();
+    match found.len() {
+        0 => Resolution::NotFound,
+        1 => Resolution::Found(found[0]),
+        _ => Resolution::Ambiguous(found),
+    }
+}
+
+/// `a, b, c` with at most `max` names and a count of the rest.
+pub fn name_list(envs: &[&Environment], max: usize) -> String {
+    let mut names: Vec<String> = envs.iter().take(max).map(|e| e.name.clone()).collect();
+    if envs.len() > max {
+        names.push(format!("and {} more", envs.len() - max));
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_three_forms() {
+        assert_eq!(
+            parse("1234").unwrap(),
+            Reference {
+                namespace: None,
+                resource_set: None,
+                id: "1234".into(),
+                provider: None
+            }
+        );
+        assert_eq!(
+            parse("api-pr-envs/1234").unwrap().resource_set.as_deref(),
+            Some("api-pr-envs")
+        );
+        let full = parse("app-dev/api-pr-envs/4@web-prs").unwrap();
+        assert_eq!(full.namespace.as_deref(), Some("app-dev"));
+        assert_eq!(full.provider.as_deref(), Some("web-prs"));
+        for bad in ["", "a//b", "/1", "a/b/c/d", "4@", "@p"] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Loading the environments in scope and picking one: by reference, or with a fuzzy picker when
+//! the reference is omitted on a terminal.
+use std::io::IsTerminal;
+
+use crate::client::Session;
+use crate::environments::{self, Catalog, Environment, PodProblems};
+use crate::error::{Error, Result};
+use crate::reference::{self, Resolution};
+use crate::snapshot::{self, Kind, Snapshot};
+
+/// Prints one warning per unreadable kind and namespace to stderr.
+pub fn warn_problems(snapshot: &Snapshot) {
+    for p in &snapshot.problems {
+        eprintln!("Warning: {}", p.warning());
+    }
+}
+
+pub struct Loaded {
+    pub session: Session,
+    pub snapshot: Snapshot,
+    pub catalog: Catalog,
+}
+
+/// The environments in the session's scope, narrowed to the reference's namespace when it names one.
+pub async fn load(
+    mut session: Session,
+    reference: Option<&reference::Reference>,
+) -> Result<Loaded> {
+    if let Some(ns) = reference.and_then(|r| r.namespace.clone()) {
+        session.namespace = ns;
+        session.all_namespaces = false;
+    }
+    let snapshot = snapshot::fetch(&session).await?;
+    warn_problems(&snapshot);
+    let catalog = environments::build(&snapshot, &PodProblems::new());
+    Ok(Loaded {
+        session,
+        snapshot,
+        catalog,
+    })
+}
+
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Resolves `text` (or asks, on a terminal) to one environment of the catalog.
+pub async fn choose<'a>(loaded: &'a Loaded, text: Option<&str>) -> Result<&'a Environment> {
+    let envs = &loaded.catalog.environments;
+    let Some(text) = text else {
+        if !interactive() {
+            return Err(Error::Usage(
+                "ENV is required when not on a terminal (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
+            ));
+        }
+        if envs.is_empty() {
+            return Err(Error::Other(format!(
+                "no preview environments in {}",
+                loaded.session.scope_label()
+            )));
+        }
+        return pick(envs.iter().collect());
+    };
+    let parsed = reference::parse(text).map_err(Error::Usage)?;
+    match reference::resolve(&parsed, envs) {
+        Resolution::Found(env) => Ok(env),
+        Resolution::Ambiguous(candidates) => {
+            if interactive() {
+                return pick(candidates);
+            }
+            Err(Error::Other(format!(
+                "environment {text:?} is ambiguous in {}: {}; name it as RESOURCESET/PR or NAMESPACE/RESOURCESET/PR",
+                loaded.session.scope_label(),
+                reference::name_list(&candidates, 20)
+            )))
+        }
+        Resolution::NotFound => {
+            let existing: Vec<&Environment> = envs.iter().collect();
+            let mut msg = format!(
+                "environment {text:?} not found in {}",
+                loaded.session.scope_label()
+            );
+            if existing.is_empty() {
+                msg.push_str("; there are no preview environments there");
+            } else {
+                msg.push_str(&format!(
+                    "; environments: {}",
+                    reference::name_list(&existing, 20)
+                ));
+            }
+            if let Some(hint) = elsewhere_hint(&loaded.session).await {
+                msg.push_str(&format!("; {hint}"));
+            }
+            Err(Error::Other(msg))
+        }
+    }
+}
+
+fn pick(candidates: Vec<&Environment>) -> Result<&Environment> {
+    let items: Vec<String> = candidates
+        .iter()
+        .map(|e| {
+            format!(
+                "{}  {}  {}",
+                e.name,
+                e.status,
+                e.pr.title.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let chosen = dialoguer::FuzzySelect::new()
+        .with_prompt("Environment")
+        .items(&items)
+        .default(0)
+        .interact_opt()
+        .map_err(|e| Error::Other(format!("cannot read the choice: {e}")))?;
+    match chosen {
+        Some(i) => Ok(candidates[i]),
+        None => Err(Error::Other("no environment chosen".into())),
+    }
+}
+
+/// When the scope is one namespace: whether other namespaces have preview environments (one
+/// cluster-wide LIST of providers, only on this path). Silent when that is not allowed.
+pub async fn elsewhere_hint(session: &Session) -> Option<String> {
+    if session.all_namespaces {
+        return None;
+    }
+    let mut all = session.clone();
+    all.all_namespaces = true;
+    let path = Kind::Provider.list_path(None);
+    let request = http::Request::get(&path).body(Vec::new()).ok()?;
+    #[derive(serde::Deserialize)]
+    struct List {
+        #[serde(default)]
+        items: Vec<crate::objects::Provider>,
+    }
+    let list: List = all.client.request(request).await.ok()?;
+    let mut namespaces: Vec<String> = list
+        .items
+        .iter()
+        .filter(|p| {
+            crate::flux::is_change_request_type(&p.spec.type_)
+                && !p.status.exported_inputs.is_empty()
+        })
+        .map(|p| p.metadata.namespace.clone())
+        .filter(|ns| *ns != session.namespace)
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    (!namespaces.is_empty()).then(|| {
+        format!(
+            "pull requests are exported in namespace(s) {}: use -A or -n",
+            namespaces.join(", ")
+        )
+    })
+}

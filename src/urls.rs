@@ -1,0 +1,250 @@
+//! Where an environment can be reached, each URL with the object it came from. First source that
+//! gives one: the `event.toolkit.fluxcd.io/preview-url` annotation; then Ingress hosts (https when
+//! TLS covers the host) and HTTPRoute hostnames; then LoadBalancer Services.
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::flux::PREVIEW_URL_ANNOTATION;
+use crate::inventory::ObjectRef;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Url {
+    pub url: String,
+    /// e.g. `annotation event.toolkit.fluxcd.io/preview-url on HelmRelease/app-preview/app-12`,
+    /// `Ingress/app-dev/api-ingress-1234`.
+    pub source: String,
+}
+
+/// One environment object as the URL rules see it.
+pub struct UrlSource<'a> {
+    pub reference: &'a ObjectRef,
+    pub annotations: Option<&'a BTreeMap<String, String>>,
+    pub spec: Option<&'a Value>,
+    pub status: Option<&'a Value>,
+}
+
+pub fn collect(objects: &[UrlSource<'_>]) -> Vec<Url> {
+    let mut annotated = Vec::new();
+    let mut routed = Vec::new();
+    let mut balanced = Vec::new();
+    for o in objects {
+        if let Some(url) = o.annotations.and_then(|a| a.get(PREVIEW_URL_ANNOTATION)) {
+            let url = url.trim();
+            if !url.is_empty() {
+                annotated.push(Url {
+                    url: url.to_string(),
+                    source: format!("annotation {PREVIEW_URL_ANNOTATION} on {}", o.reference),
+                });
+            }
+        }
+        let source = o.reference.to_string();
+        match (o.reference.group.as_str(), o.reference.kind.as_str()) {
+            ("networking.k8s.io", "Ingress") => {
+                routed.extend(ingress_urls(o.spec).into_iter().map(|url| Url {
+                    url,
+                    source: source.clone(),
+                }))
+            }
+            ("gateway.networking.k8s.io", "HTTPRoute") => {
+                routed.extend(route_urls(o.spec).into_iter().map(|url| Url {
+                    url,
+                    source: source.clone(),
+                }))
+            }
+            ("", "Service") => balanced.extend(
+                load_balancer_urls(o.spec, o.status)
+                    .into_iter()
+                    .map(|url| Url {
+                        url,
+                        source: source.clone(),
+                    }),
+            ),
+            _ => {}
+        }
+    }
+    let mut all = annotated;
+    all.extend(routed);
+    all.extend(balanced);
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|u| seen.insert(u.url.clone()));
+    all
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn tls_covers(tls_hosts: &[String], host: &str) -> bool {
+    tls_hosts.iter().any(|t| {
+        t == host
+            || t.strip_prefix("*.")
+                .is_some_and(|suffix| host.split_once('.').is_some_and(|(_, rest)| rest == suffix))
+    })
+}
+
+fn ingress_urls(spec: Option<&Value>) -> Vec<String> {
+    let Some(spec) = spec else { return vec![] };
+    let tls_hosts: Vec<String> = spec
+        .get("tls")
+        .and_then(Value::as_array)
+        .map(|t| t.iter().flat_map(|e| strings(e.get("hosts"))).collect())
+        .unwrap_or_default();
+    spec.get("rules")
+        .and_then(Value::as_array)
+        .map(|rules| {
+            rules
+                .iter()
+                .filter_map(|r| r.get("host").and_then(Value::as_str))
+                .filter(|h| !h.is_empty() && !h.starts_with('*'))
+                .map(|h| {
+                    let scheme = if tls_covers(&tls_hosts, h) {
+                        "https"
+                    } else {
+                        "http"
+                    };
+                    format!("{scheme}://{h}")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// HTTPRoute hostnames; https, since the Gateway in front of preview hosts terminates TLS in the
+/// usual setup (the route itself does not say).
+fn route_urls(spec: Option<&Value>) -> Vec<String> {
+    strings(spec.and_then(|s| s.get("hostnames")))
+        .into_iter()
+        .filter(|h| !h.is_empty() && !h.starts_with('*'))
+        .map(|h| format!("https://{h}"))
+        .collect()
+}
+
+fn load_balancer_urls(spec: Option<&Value>, status: Option<&Value>) -> Vec<String> {
+    let is_lb = spec.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("LoadBalancer");
+    if !is_lb {
+        return vec![];
+    }
+    let port = spec
+        .and_then(|s| s.pointer("/ports/0/port"))
+        .and_then(Value::as_i64)
+        .unwrap_or(80);
+    let (scheme, suffix) = match port {
+        443 => ("https", String::new()),
+        80 => ("http", String::new()),
+        p => ("http", format!(":{p}")),
+    };
+    status
+        .and_then(|s| s.pointer("/loadBalancer/ingress"))
+        .and_then(Value::as_array)
+        .map(|ingress| {
+            ingress
+                .iter()
+                .filter_map(|i| {
+                    i.get("hostname")
+                        .or_else(|| i.get("ip"))
+                        .and_then(Value::as_str)
+                })
+                .filter(|h| !h.is_empty())
+                .map(|h| {
+                    let h = if h.contains(':') && !h.starts_with('[') {
+                        format!("[{h}]")
+                    } else {
+                        h.to_string()
+                    };
+                    format!("{scheme}://{h}{suffix}")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn src<'a>(
+        r: &'a ObjectRef,
+        ann: Option<&'a BTreeMap<String, String>>,
+        spec: &'a Value,
+        status: &'a Value,
+    ) -> UrlSource<'a> {
+        UrlSource {
+            reference: r,
+            annotations: ann,
+            spec: Some(spec),
+            status: Some(status),
+        }
+    }
+
+    #[test]
+    fn sources_in_order_and_schemes() {
+        let ing = ObjectRef::new("networking.k8s.io", "Ingress", "ns", "web");
+        let route = ObjectRef::new("gateway.networking.k8s.io", "HTTPRoute", "ns", "web");
+        let svc = ObjectRef::new("", "Service", "ns", "web");
+        let hr = ObjectRef::new("helm.toolkit.fluxcd.io", "HelmRelease", "ns", "app-12");
+        let ann = BTreeMap::from([(
+            PREVIEW_URL_ANNOTATION.to_string(),
+            "https://app-12.example.com".to_string(),
+        )]);
+        let ing_spec = json!({"rules": [{"host": "a.example.com"}, {"host": "b.example.com"}, {"host": "*.wild.example.com"}],
+                              "tls": [{"hosts": ["a.example.com"]}]});
+        let route_spec = json!({"hostnames": ["r.example.com"]});
+        let svc_spec = json!({"type": "LoadBalancer", "ports": [{"port": 8080}]});
+        let svc_status = json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}, {"hostname": "lb.example.com"}]}});
+        let none = json!({});
+        let objects = [
+            src(&svc, None, &svc_spec, &svc_status),
+            src(&ing, None, &ing_spec, &none),
+            src(&route, None, &route_spec, &none),
+            src(&hr, Some(&ann), &none, &none),
+        ];
+        let urls: Vec<String> = collect(&objects).into_iter().map(|u| u.url).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://app-12.example.com",
+                "https://a.example.com",
+                "http://b.example.com",
+                "https://r.example.com",
+                "http://203.0.113.7:8080",
+                "http://lb.example.com:8080"
+            ]
+        );
+        assert_eq!(
+            collect(&objects)[0].source,
+            "annotation event.toolkit.fluxcd.io/preview-url on HelmRelease/ns/app-12"
+        );
+    }
+
+    #[test]
+    fn wildcard_tls_and_non_lb_services() {
+        assert!(tls_covers(
+            &["*.preview.example.com".into()],
+            "api-1.preview.example.com"
+        ));
+        assert!(!tls_covers(
+            &["*.preview.example.com".into()],
+            "a.b.preview.example.com"
+        ));
+        let svc = ObjectRef::new("", "Service", "ns", "x");
+        let spec = json!({"type": "ClusterIP", "ports": [{"port": 80}]});
+        let status = json!({"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}});
+        assert!(collect(&[src(&svc, None, &spec, &status)]).is_empty());
+        let spec = json!({"type": "LoadBalancer", "ports": [{"port": 443}]});
+        assert_eq!(
+            collect(&[src(&svc, None, &spec, &status)])[0].url,
+            "https://1.2.3.4"
+        );
+    }
+}
