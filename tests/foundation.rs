@@ -488,7 +488,7 @@ fn silent_server_times_out_within_request_timeout() {
 
 #[test]
 fn unimplemented_commands_say_so_and_fail() {
-    for cmd in [vec!["doctor"], vec!["render"]] {
+    for cmd in [vec!["doctor"], vec!["render"], vec!["open", "1"]] {
         let out = plugin().args(&cmd).output().unwrap();
         assert_eq!(out.status.code(), Some(1));
         assert!(

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
 
+#[allow(unused_imports)]
 pub use testkit::{TestEnv, fixture, require_cluster, seed};
 
 /// The plugin binary with a clean environment: no KUBECONFIG, no colour, no terminal.
