@@ -4,6 +4,7 @@
 pub mod build;
 pub mod cluster;
 pub mod fixture;
+pub mod scale;
 pub mod seed;
 
 pub use cluster::TestEnv;

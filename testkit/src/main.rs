@@ -7,12 +7,17 @@ use testkit::{fixture, seed};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("scale") {
+        return scale(&args[1..]).await;
+    }
     let mut ns = "app-dev".to_string();
     let mut infra = "flux-system".to_string();
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("seed") => {}
-        _ => bail!("usage: testkit seed [--namespace NS] [--infra-namespace NS]"),
+        _ => bail!(
+            "usage: testkit seed [--namespace NS] [--infra-namespace NS] | testkit scale --envs N --namespaces M --prefix P"
+        ),
     }
     while let Some(flag) = it.next() {
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;
@@ -39,6 +44,34 @@ async fn main() -> Result<()> {
     eprintln!(
         "seed scenario loaded: namespace {ns} (shared infrastructure in {infra}), {} objects",
         objects.len()
+    );
+    Ok(())
+}
+
+/// `testkit scale --envs N --namespaces M --prefix P`: loads the scale fixture concurrently.
+async fn scale(args: &[String]) -> Result<()> {
+    let (mut envs, mut namespaces, mut prefix) = (1000usize, 10usize, "scale".to_string());
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--envs" => envs = value.parse()?,
+            "--namespaces" => namespaces = value.parse()?,
+            "--prefix" => prefix = value.clone(),
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    let kubeconfig = std::env::var_os("KP_TEST_KUBECONFIG_ADMIN")
+        .context("KP_TEST_KUBECONFIG_ADMIN is not set")?;
+    let client = testkit::cluster::client_for(&kubeconfig.into()).await?;
+    let started = std::time::Instant::now();
+    let (ns_objects, rest) = testkit::scale::scale(envs, namespaces, &prefix);
+    fixture::create_all(&client, &ns_objects).await?;
+    fixture::create_all(&client, &rest).await?;
+    eprintln!(
+        "scale fixture loaded: {envs} environments in {namespaces} namespaces ({} objects) in {:.1}s",
+        ns_objects.len() + rest.len(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }
