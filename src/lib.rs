@@ -10,6 +10,7 @@ pub mod error;
 pub mod flux;
 pub mod health;
 pub mod inventory;
+pub mod live;
 pub mod objects;
 pub mod output;
 pub mod reference;

@@ -1,15 +1,7 @@
 //! `list --watch`: keeps the table live from watches on every readable kind (no polling). The
 //! table is redrawn when an event changes it; nothing runs while nothing changes.
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
-
-use futures::{FutureExt, StreamExt};
-use kube::api::{Api, ApiResource, DynamicObject};
-use kube::core::GroupVersionKind;
-use kube::runtime::{WatchStreamExt, watcher};
-use serde::de::DeserializeOwned;
 
 use crate::cli::ListArgs;
 use crate::client::Session;
@@ -17,174 +9,8 @@ use crate::commands::list;
 use crate::environments::{self, PodProblems};
 use crate::error::Result;
 use crate::health::Status;
-use crate::select;
-use crate::snapshot::{self, Kind, Snapshot};
-
-/// One watched collection: a kind in a namespace (or all namespaces).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Target {
-    kind: Kind,
-    namespace: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-enum Typed {
-    Provider(crate::objects::Provider),
-    ResourceSet(crate::objects::ResourceSet),
-    Flux(crate::objects::FluxObject),
-    Object(crate::objects::Object),
-}
-
-fn convert<T: DeserializeOwned>(obj: &DynamicObject) -> Option<T> {
-    serde_json::to_value(obj)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-}
-
-fn typed(kind: Kind, obj: &DynamicObject) -> Option<Typed> {
-    Some(match kind {
-        Kind::Provider => Typed::Provider(convert(obj)?),
-        Kind::ResourceSet => Typed::ResourceSet(convert(obj)?),
-        Kind::Kustomization | Kind::HelmRelease => {
-            let mut f: crate::objects::FluxObject = convert(obj)?;
-            f.kind = kind.kind_name().to_string();
-            Typed::Flux(f)
-        }
-        _ => Typed::Object(convert(obj)?),
-    })
-}
-
-type Key = (String, String);
-
-/// The objects of every target, kept current from watch events.
-#[derive(Default)]
-struct Stores {
-    live: BTreeMap<Target, BTreeMap<Key, Typed>>,
-    /// Objects received during a (re)list, swapped in at InitDone.
-    pending: BTreeMap<Target, BTreeMap<Key, Typed>>,
-}
-
-impl Stores {
-    fn apply(&mut self, target: &Target, event: watcher::Event<DynamicObject>) -> bool {
-        let key = |o: &DynamicObject| {
-            (
-                o.metadata.namespace.clone().unwrap_or_default(),
-                o.metadata.name.clone().unwrap_or_default(),
-            )
-        };
-        match event {
-            watcher::Event::Apply(o) => {
-                let Some(t) = typed(target.kind, &o) else {
-                    return false;
-                };
-                self.live
-                    .entry(target.clone())
-                    .or_default()
-                    .insert(key(&o), t);
-                true
-            }
-            watcher::Event::Delete(o) => self
-                .live
-                .entry(target.clone())
-                .or_default()
-                .remove(&key(&o))
-                .is_some(),
-            watcher::Event::Init => {
-                self.pending.insert(target.clone(), BTreeMap::new());
-                false
-            }
-            watcher::Event::InitApply(o) => {
-                if let Some(t) = typed(target.kind, &o) {
-                    self.pending
-                        .entry(target.clone())
-                        .or_default()
-                        .insert(key(&o), t);
-                }
-                false
-            }
-            watcher::Event::InitDone => {
-                let fresh = self.pending.remove(target).unwrap_or_default();
-                self.live.insert(target.clone(), fresh);
-                true
-            }
-        }
-    }
-
-    fn snapshot(&self, base: &Snapshot) -> Snapshot {
-        let mut s = Snapshot {
-            scope: base.scope.clone(),
-            missing: base.missing.clone(),
-            problems: base.problems.clone(),
-            ..Default::default()
-        };
-        for kind in [
-            Kind::Ingress,
-            Kind::HttpRoute,
-            Kind::Service,
-            Kind::Deployment,
-            Kind::StatefulSet,
-        ] {
-            s.objects.insert(kind, Vec::new());
-        }
-        for (target, objects) in &self.live {
-            for o in objects.values() {
-                match o.clone() {
-                    Typed::Provider(p) => s.providers.push(p),
-                    Typed::ResourceSet(r) => s.resource_sets.push(r),
-                    Typed::Flux(f) => s.flux.push(f),
-                    Typed::Object(x) => s.objects.entry(target.kind).or_default().push(x),
-                }
-            }
-        }
-        s
-    }
-}
-
-fn api_resource(kind: Kind) -> ApiResource {
-    let (group, version, plural) = kind.api();
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(group, version, kind.kind_name()),
-        plural,
-    )
-}
-
-/// What to watch: every kind read successfully by the first fetch, in the same scopes.
-fn targets(session: &Session, snapshot: &Snapshot) -> Vec<Target> {
-    let scope = session.scope().map(str::to_string);
-    let mut out: Vec<Target> = Kind::ALL
-        .into_iter()
-        .filter(|k| !snapshot.missing.contains(k))
-        .filter(|k| {
-            !snapshot
-                .problems
-                .iter()
-                .any(|p| p.kind == *k && p.namespace == scope)
-        })
-        .map(|kind| Target {
-            kind,
-            namespace: scope.clone(),
-        })
-        .collect();
-    if let Some(scope) = &scope {
-        let deps: BTreeSet<String> = snapshot
-            .flux
-            .iter()
-            .map(|f| f.metadata.namespace.clone())
-            .filter(|ns| ns != scope)
-            .collect();
-        for ns in deps {
-            for kind in [Kind::Kustomization, Kind::HelmRelease] {
-                if !snapshot.missing.contains(&kind) {
-                    out.push(Target {
-                        kind,
-                        namespace: Some(ns.clone()),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
+use crate::live::Live;
+use crate::snapshot::Snapshot;
 
 fn render(
     snapshot: &Snapshot,
@@ -206,87 +32,25 @@ fn render(
 }
 
 pub async fn run(session: Session, args: &ListArgs, status: Option<Status>) -> Result<ExitCode> {
-    let first = snapshot::fetch(&session).await?;
-    select::warn_problems(&first);
+    let mut live = Live::start(&session).await?;
     let terminal = std::io::stdout().is_terminal();
-    let mut last = render(&first, args, status, session.all_namespaces);
+    let mut last = render(live.first(), args, status, session.all_namespaces);
     draw(&last, terminal, true)?;
-
-    let targets = targets(&session, &first);
-    let streams = targets.iter().enumerate().map(|(i, t)| {
-        let ar = api_resource(t.kind);
-        let api: Api<DynamicObject> = match &t.namespace {
-            Some(ns) => Api::namespaced_with(session.client.clone(), ns, &ar),
-            None => Api::all_with(session.client.clone(), &ar),
-        };
-        watcher(api, watcher::Config::default())
-            .default_backoff()
-            .map(move |ev| (i, ev))
-            .boxed()
-    });
-    let mut events = futures::stream::select_all(streams);
-    let mut stores = Stores::default();
-    let mut initialized: BTreeSet<usize> = BTreeSet::new();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
         let next = tokio::select! {
             _ = &mut ctrl_c => break,
-            next = events.next() => next,
+            next = live.next() => next,
         };
-        let Some((i, event)) = next else { break };
-        let mut changed = handle(&mut stores, &targets[i], i, event, &mut initialized);
-        // Take what else already arrived, then a short quiet period, before one redraw.
-        loop {
-            while let Some(Some((i, event))) = events.next().now_or_never() {
-                changed |= handle(&mut stores, &targets[i], i, event, &mut initialized);
-            }
-            match tokio::time::timeout(Duration::from_millis(15), events.next()).await {
-                Ok(Some((i, event))) => {
-                    changed |= handle(&mut stores, &targets[i], i, event, &mut initialized)
-                }
-                _ => break,
-            }
-        }
-        if !changed || initialized.len() < targets.len() {
-            continue;
-        }
-        let table = render(
-            &stores.snapshot(&first),
-            args,
-            status,
-            session.all_namespaces,
-        );
+        let Some(snapshot) = next else { break };
+        let table = render(&snapshot, args, status, session.all_namespaces);
         if table != last {
             draw(&table, terminal, false)?;
             last = table;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn handle(
-    stores: &mut Stores,
-    target: &Target,
-    index: usize,
-    event: std::result::Result<watcher::Event<DynamicObject>, watcher::Error>,
-    initialized: &mut BTreeSet<usize>,
-) -> bool {
-    match event {
-        Ok(ev) => {
-            if matches!(ev, watcher::Event::InitDone) {
-                initialized.insert(index);
-            }
-            stores.apply(target, ev)
-        }
-        Err(e) => {
-            eprintln!(
-                "Warning: watch of {} interrupted: {e}; retrying",
-                target.kind
-            );
-            false
-        }
-    }
 }
 
 fn draw(table: &str, terminal: bool, first: bool) -> Result<()> {
