@@ -13,9 +13,11 @@ pub mod inventory;
 pub mod live;
 pub mod objects;
 pub mod output;
+pub mod progress;
 pub mod reference;
 pub mod select;
 pub mod snapshot;
+pub mod triggers;
 pub mod urls;
 
 use std::process::ExitCode;

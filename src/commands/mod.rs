@@ -5,9 +5,14 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 
 pub mod completion;
+pub mod delete;
 pub mod get;
 pub mod list;
+pub mod open;
+pub mod reconcile;
+pub mod render;
 pub mod version;
+pub mod wait;
 pub mod watch;
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -17,11 +22,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Completion(args) => completion::run(&args),
         Command::List(args) => list::run(&global, &args).await,
         Command::Get(args) => get::run(&global, &args).await,
-        Command::Reconcile(_) => Err(Error::NotImplemented("reconcile")),
-        Command::Render(_) => Err(Error::NotImplemented("render")),
-        Command::Delete(_) => Err(Error::NotImplemented("delete")),
-        Command::Wait(_) => Err(Error::NotImplemented("wait")),
-        Command::Open(_) => Err(Error::NotImplemented("open")),
+        Command::Reconcile(args) => reconcile::run(&global, &args).await,
+        Command::Render(args) => render::run(&global, &args).await,
+        Command::Delete(args) => delete::run(&global, &args).await,
+        Command::Wait(args) => wait::run(&global, &args).await,
+        Command::Open(args) => open::run(&global, &args).await,
         Command::Doctor(_) => Err(Error::NotImplemented("doctor")),
     }
 }

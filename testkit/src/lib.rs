@@ -2,6 +2,7 @@
 //! fixtures written through the API server the way the controllers write them (spec through the
 //! object, status through the status subresource, so the real CRD schemas validate both).
 pub mod build;
+pub mod controller;
 pub mod cluster;
 pub mod fixture;
 pub mod scale;

@@ -1,0 +1,61 @@
+//! `open ENV`: open the environment's URL with the platform's opener; print it when there is no
+//! opener or no terminal.
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use crate::cli::{EnvArg, GlobalArgs};
+use crate::client;
+use crate::error::{Error, Result};
+use crate::select;
+
+pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
+    let session = client::connect(global).await?;
+    let parsed = match &args.env {
+        Some(text) => Some(crate::reference::parse(text).map_err(Error::Usage)?),
+        None => None,
+    };
+    let loaded = select::load(session, parsed.as_ref()).await?;
+    let env = select::choose(&loaded, args.env.as_deref()).await?;
+    let Some(url) = env.url.clone() else {
+        return Err(Error::Other(format!("{} has no URL yet (status {}: {})", env.name, env.status, env.message)));
+    };
+    if !std::io::stdout().is_terminal() || std::env::var_os("KUBECTL_PREVIEW_NO_BROWSER").is_some() {
+        println!("{url}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    match opener() {
+        Some((program, args)) => {
+            let status = std::process::Command::new(program)
+                .args(args)
+                .arg(&url)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            match status {
+                Ok(s) if s.success() => eprintln!("Opened {url}"),
+                _ => println!("{url}"),
+            }
+        }
+        None => println!("{url}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The platform opener, when one is installed.
+fn opener() -> Option<(&'static str, &'static [&'static str])> {
+    let candidates: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
+        &[("open", &[])]
+    } else if cfg!(windows) {
+        &[("explorer.exe", &[])]
+    } else {
+        &[("xdg-open", &[]), ("wslview", &[])]
+    };
+    candidates.iter().copied().find(|(p, _)| which(p))
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}

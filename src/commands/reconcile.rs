@@ -1,0 +1,126 @@
+//! `reconcile ENV|--all`: ask Flux to reconcile the environments' Kustomizations and HelmReleases
+//! now (with `--with-source`, their sources first), then wait until each has handled the request.
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::cli::{GlobalArgs, ReconcileArgs};
+use crate::client;
+use crate::environments::Environment;
+use crate::error::{Error, Result};
+use crate::inventory::ObjectRef;
+use crate::progress::Progress;
+use crate::select;
+use crate::snapshot::Snapshot;
+use crate::triggers::{self, Target};
+
+/// The environment's Kustomizations and HelmReleases that exist, top level and nested.
+pub fn flux_targets(env: &Environment) -> Vec<Target> {
+    env.objects
+        .iter()
+        .filter(|o| o.found && o.reference.is_flux_applier())
+        .filter_map(|o| Target::of(&o.reference))
+        .collect()
+}
+
+/// The sources of Flux objects: Kustomization `spec.sourceRef`, HelmRelease
+/// `spec.chart.spec.sourceRef` or `spec.chartRef`.
+pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for t in appliers {
+        let Some(f) = snapshot.flux.iter().find(|f| {
+            f.kind == t.reference.kind && f.metadata.namespace == t.reference.namespace && f.metadata.name == t.reference.name
+        }) else {
+            continue;
+        };
+        let source = f
+            .spec
+            .get("sourceRef")
+            .or_else(|| f.spec.pointer("/chart/spec/sourceRef"))
+            .or_else(|| f.spec.get("chartRef"));
+        let Some(source) = source else { continue };
+        let kind = source.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let Some(name) = source.get("name").and_then(Value::as_str) else { continue };
+        let ns = source.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(&f.metadata.namespace);
+        if let Some(target) = Target::of(&ObjectRef::new("source.toolkit.fluxcd.io", kind, ns, name))
+            && !out.iter().any(|o| o.reference == target.reference)
+        {
+            out.push(target);
+        }
+    }
+    out
+}
+
+pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> {
+    let session = client::connect(global).await?;
+    let parsed = match &args.env.env {
+        Some(text) => Some(crate::reference::parse(text).map_err(Error::Usage)?),
+        None => None,
+    };
+    let loaded = select::load(session, parsed.as_ref()).await?;
+    let envs: Vec<&Environment> = if args.all {
+        loaded.catalog.environments.iter().collect()
+    } else {
+        vec![select::choose(&loaded, args.env.env.as_deref()).await?]
+    };
+    let mut appliers: Vec<Target> = Vec::new();
+    for env in &envs {
+        for t in flux_targets(env) {
+            if !appliers.iter().any(|a| a.reference == t.reference) {
+                appliers.push(t);
+            }
+        }
+    }
+    if appliers.is_empty() {
+        let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
+        return Err(Error::Other(format!(
+            "nothing to reconcile: no Kustomization or HelmRelease is rendered for {}",
+            if names.is_empty() { loaded.session.scope_label() } else { names.join(", ") }
+        )));
+    }
+    let sources = if args.with_source { source_targets(&loaded.snapshot, &appliers) } else { vec![] };
+    let all: Vec<&Target> = sources.iter().chain(&appliers).collect();
+    triggers::preflight(&loaded.session, "patch", &all).await?;
+    let session = &loaded.session;
+    let progress = Progress::new();
+    let deadline = tokio::time::Instant::now() + args.wait.timeout;
+    let mut failed = BTreeSet::new();
+    // Sources first, as `flux reconcile --with-source` does: the appliers then see the new revision.
+    for stage in [&sources, &appliers] {
+        if stage.is_empty() {
+            continue;
+        }
+        let mut tokens = Vec::new();
+        for t in stage.iter() {
+            let token = triggers::token();
+            triggers::request(session, t, &token, false).await?;
+            progress.line(&format!("► reconcile requested for {}", t.reference));
+            tokens.push(token);
+        }
+        if args.no_wait {
+            continue;
+        }
+        let waits = stage.iter().zip(&tokens).map(|(t, token)| {
+            let progress = progress.clone();
+            async move { (t, triggers::wait(session, t, Some(token), deadline, &progress).await) }
+        });
+        for (t, outcome) in futures::future::join_all(waits).await {
+            match outcome {
+                Ok(msg) => println!("{}: Ready{}", t.reference, if msg.is_empty() { String::new() } else { format!(": {msg}") }),
+                Err(e) => {
+                    println!("{}: {}", t.reference, e.one_line());
+                    failed.insert(t.reference.to_string());
+                }
+            }
+        }
+        if !failed.is_empty() {
+            break;
+        }
+    }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::Other(format!("reconcile failed for {}", failed.into_iter().collect::<Vec<_>>().join(", "))))
+    }
+}

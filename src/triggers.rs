@@ -1,0 +1,279 @@
+//! Asking Flux to act now, and knowing when it has: a JSON merge patch of the
+//! `reconcile.fluxcd.io/requestedAt` annotation (plus `forceAt` for providers) with a fresh
+//! RFC3339Nano value under the field manager `preview-cli`; handled when
+//! `status.lastHandledReconcileAt` equals it, then Ready at the object's generation decides.
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+
+use crate::client::Session;
+use crate::error::{Error, Result};
+use crate::flux::{FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION};
+use crate::inventory::ObjectRef;
+use crate::progress::Progress;
+
+/// An object to drive, with its API resource.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub reference: ObjectRef,
+    pub resource: ApiResource,
+}
+
+impl Target {
+    pub fn new(group: &str, version: &str, kind: &str, plural: &str, namespace: &str, name: &str) -> Target {
+        Target {
+            reference: ObjectRef::new(group, kind, namespace, name),
+            resource: ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural),
+        }
+    }
+
+    /// The Flux kinds this tool triggers, from an inventory reference.
+    pub fn of(r: &ObjectRef) -> Option<Target> {
+        let (version, plural) = match (r.group.as_str(), r.kind.as_str()) {
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => ("v1", "kustomizations"),
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => ("v2", "helmreleases"),
+            ("source.toolkit.fluxcd.io", "GitRepository") => ("v1", "gitrepositories"),
+            ("source.toolkit.fluxcd.io", "OCIRepository") => ("v1", "ocirepositories"),
+            ("source.toolkit.fluxcd.io", "HelmRepository") => ("v1", "helmrepositories"),
+            ("source.toolkit.fluxcd.io", "HelmChart") => ("v1", "helmcharts"),
+            ("source.toolkit.fluxcd.io", "Bucket") => ("v1", "buckets"),
+            ("fluxcd.controlplane.io", "ResourceSet") => ("v1", "resourcesets"),
+            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => ("v1", "resourcesetinputproviders"),
+            _ => return None,
+        };
+        Some(Target::new(&r.group, version, &r.kind, plural, &r.namespace, &r.name))
+    }
+
+    pub fn api(&self, session: &Session) -> Api<DynamicObject> {
+        Api::namespaced_with(session.client.clone(), &self.reference.namespace, &self.resource)
+    }
+
+    /// `resourcesets.fluxcd.controlplane.io`, as RBAC and kubectl name it.
+    pub fn resource_name(&self) -> String {
+        if self.resource.group.is_empty() {
+            self.resource.plural.clone()
+        } else {
+            format!("{}.{}", self.resource.plural, self.resource.group)
+        }
+    }
+}
+
+/// A fresh RFC3339Nano timestamp: identical values would not trigger anything.
+pub fn token() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
+/// Checks, before changing anything, that every (verb, target) is allowed; the first that is not
+/// becomes the error, naming the verb, resource and namespace.
+pub async fn preflight(session: &Session, verb: &str, targets: &[&Target]) -> Result<()> {
+    let api: Api<SelfSubjectAccessReview> = Api::all(session.client.clone());
+    let mut seen = std::collections::BTreeSet::new();
+    for t in targets {
+        let key = (t.resource_name(), t.reference.namespace.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    verb: Some(verb.into()),
+                    group: Some(t.resource.group.clone()),
+                    resource: Some(t.resource.plural.clone()),
+                    namespace: Some(t.reference.namespace.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let answer = api
+            .create(&Default::default(), &review)
+            .await
+            .map_err(|e| session.error(format!("check whether {verb} {} is allowed", t.resource_name()), e))?;
+        if !answer.status.is_some_and(|s| s.allowed) {
+            return Err(Error::Forbidden {
+                verb: verb.into(),
+                resource: t.resource_name(),
+                scope: format!("namespace {}", t.reference.namespace),
+                message: "nothing was changed".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn write_error(session: &Session, verb: &str, target: &Target, err: kube::Error) -> Error {
+    match &err {
+        kube::Error::Api(s) if s.code == 403 => Error::Forbidden {
+            verb: verb.into(),
+            resource: target.resource_name(),
+            scope: format!("namespace {}", target.reference.namespace),
+            message: s.message.clone(),
+        },
+        _ => session.error(format!("{verb} {}", target.reference), err),
+    }
+}
+
+/// Patches only the trigger annotations.
+pub async fn request(session: &Session, target: &Target, token: &str, force: bool) -> Result<()> {
+    let mut annotations = serde_json::Map::new();
+    annotations.insert(REQUESTED_AT_ANNOTATION.into(), json!(token));
+    if force {
+        annotations.insert(FORCE_AT_ANNOTATION.into(), json!(token));
+    }
+    let patch = json!({"metadata": {"annotations": annotations}});
+    let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
+    target
+        .api(session)
+        .patch(&target.reference.name, &params, &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| write_error(session, "patch", target, e))
+}
+
+/// Where an object stands with respect to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Still waiting (what for).
+    NotYet(String),
+    Ready(String),
+    Failed(String),
+    Disabled,
+}
+
+fn ready_condition(obj: &Value) -> Option<&Value> {
+    obj.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+}
+
+/// Pure: has the controller handled `token`, and with what result? `None` token: only readiness
+/// at the current generation counts (used after waiting for creation).
+pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
+    let disabled = obj
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(RECONCILE_ANNOTATION))
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("disabled"));
+    let suspended = obj.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
+    if disabled || suspended {
+        return Handled::Disabled;
+    }
+    if let Some(token) = token {
+        let last = obj.pointer("/status/lastHandledReconcileAt").and_then(Value::as_str);
+        if last != Some(token) {
+            return Handled::NotYet("waiting for the controller to handle the request".into());
+        }
+    }
+    let Some(ready) = ready_condition(obj) else {
+        return Handled::NotYet("no Ready condition yet".into());
+    };
+    let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
+    let observed = ready
+        .get("observedGeneration")
+        .and_then(Value::as_i64)
+        .or_else(|| obj.pointer("/status/observedGeneration").and_then(Value::as_i64));
+    if generation.is_some() && observed.is_some() && observed != generation {
+        return Handled::NotYet(format!("generation {} not observed yet", generation.unwrap_or_default()));
+    }
+    let text = |k: &str| ready.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    match text("status").as_str() {
+        "True" => Handled::Ready(text("message")),
+        "False" if text("reason") == "HealthCheckCanceled" => Handled::NotYet(text("message")),
+        "False" => Handled::Failed(format!("{}: {}", text("reason"), text("message"))),
+        _ => Handled::NotYet(if text("message").is_empty() { "reconciling".into() } else { text("message") }),
+    }
+}
+
+/// Watches one object until `handled` is final, the timeout passes, or Ctrl-C.
+pub async fn wait(session: &Session, target: &Target, token: Option<&str>, deadline: tokio::time::Instant, progress: &Progress) -> Result<String> {
+    let label = target.reference.to_string();
+    let task = progress.task(label.clone(), "waiting for the controller");
+    let config = watcher::Config::default().fields(&format!("metadata.name={}", target.reference.name));
+    let mut stream = watcher(target.api(session), config).boxed();
+    let mut last = String::from("waiting for the controller");
+    let outcome: Result<String> = loop {
+        let next = tokio::select! {
+            _ = tokio::signal::ctrl_c() => break Err(Error::Other(format!("interrupted while waiting for {label}"))),
+            _ = tokio::time::sleep_until(deadline) => break Err(Error::Other(format!("timed out waiting for {label}: {last}"))),
+            next = stream.next() => next,
+        };
+        let obj = match next {
+            Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
+            Some(Ok(watcher::Event::Delete(_))) => break Err(Error::Other(format!("{label} was deleted while waiting"))),
+            Some(Ok(_)) => continue,
+            Some(Err(watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchFailed(kube::Error::Api(s))))
+                if s.code == 403 =>
+            {
+                break Err(Error::Forbidden {
+                    verb: "watch".into(),
+                    resource: target.resource_name(),
+                    scope: format!("namespace {}", target.reference.namespace),
+                    message: s.message.clone(),
+                });
+            }
+            Some(Err(e)) => {
+                last = format!("watch interrupted: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            None => break Err(Error::Other(format!("the watch of {label} ended"))),
+        };
+        let value = serde_json::to_value(&obj).unwrap_or(Value::Null);
+        match handled(&value, token) {
+            Handled::NotYet(why) => {
+                task.message(&why);
+                last = why;
+            }
+            Handled::Ready(msg) => break Ok(msg),
+            Handled::Failed(msg) => break Err(Error::Other(format!("{label}: {msg}"))),
+            Handled::Disabled => break Err(Error::Other(format!("reconciliation is disabled for {label}"))),
+        }
+    };
+    match &outcome {
+        Ok(msg) => task.ok(&format!("Ready{}", if msg.is_empty() { String::new() } else { format!(": {msg}") })),
+        Err(e) => task.fail(&e.one_line()),
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(last: Option<&str>, status: &str, reason: &str, generation: i64, observed: i64) -> Value {
+        json!({"metadata": {"generation": generation}, "status": {"lastHandledReconcileAt": last, "observedGeneration": observed,
+               "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": "m"}]}})
+    }
+
+    #[test]
+    fn handled_follows_the_flux_cli_rules() {
+        let t = "2026-11-22T00:00:00.000000001Z";
+        assert!(matches!(handled(&obj(None, "True", "R", 1, 1), Some(t)), Handled::NotYet(_)));
+        assert!(matches!(handled(&obj(Some("older"), "True", "R", 1, 1), Some(t)), Handled::NotYet(_)));
+        assert_eq!(handled(&obj(Some(t), "True", "R", 1, 1), Some(t)), Handled::Ready("m".into()));
+        assert!(matches!(handled(&obj(Some(t), "True", "R", 2, 1), Some(t)), Handled::NotYet(_)), "generation behind");
+        assert_eq!(handled(&obj(Some(t), "False", "HealthCheckFailed", 1, 1), Some(t)), Handled::Failed("HealthCheckFailed: m".into()));
+        assert!(matches!(handled(&obj(Some(t), "False", "HealthCheckCanceled", 1, 1), Some(t)), Handled::NotYet(_)), "not final");
+        assert!(matches!(handled(&obj(Some(t), "Unknown", "Progressing", 1, 1), Some(t)), Handled::NotYet(_)));
+        let mut suspended = obj(Some(t), "True", "R", 1, 1);
+        suspended["spec"] = json!({"suspend": true});
+        assert_eq!(handled(&suspended, Some(t)), Handled::Disabled);
+        let mut disabled = obj(Some(t), "True", "R", 1, 1);
+        disabled["metadata"]["annotations"] = json!({"fluxcd.controlplane.io/reconcile": "Disabled"});
+        assert_eq!(handled(&disabled, Some(t)), Handled::Disabled);
+        assert_eq!(handled(&obj(None, "True", "R", 1, 1), None), Handled::Ready("m".into()));
+    }
+
+    #[test]
+    fn tokens_are_rfc3339_nano_and_fresh() {
+        let a = token();
+        assert!(a.ends_with('Z') && a.len() == 30, "{a}");
+        assert!(a.parse::<jiff::Timestamp>().is_ok());
+        std::thread::sleep(Duration::from_millis(1));
+        assert_ne!(a, token());
+    }
+}
