@@ -37,7 +37,10 @@ impl Progress {
         let label = label.into();
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
-            bar.set_style(ProgressStyle::with_template("{spinner} {prefix} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.set_prefix(label.clone());
             bar.set_message(message.to_string());
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -54,7 +57,8 @@ impl Progress {
         self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new(total));
             bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message(message.to_string());
             bar

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use kube::core::GroupVersionKind;
 use kube::runtime::watcher;
@@ -13,7 +15,9 @@ use serde_json::{Value, json};
 
 use crate::client::Session;
 use crate::error::{Error, Result};
-use crate::flux::{FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION};
+use crate::flux::{
+    FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION,
+};
 use crate::inventory::ObjectRef;
 use crate::progress::Progress;
 
@@ -25,10 +29,20 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn new(group: &str, version: &str, kind: &str, plural: &str, namespace: &str, name: &str) -> Target {
+    pub fn new(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Target {
         Target {
             reference: ObjectRef::new(group, kind, namespace, name),
-            resource: ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural),
+            resource: ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk(group, version, kind),
+                plural,
+            ),
         }
     }
 
@@ -43,14 +57,27 @@ impl Target {
             ("source.toolkit.fluxcd.io", "HelmChart") => ("v1", "helmcharts"),
             ("source.toolkit.fluxcd.io", "Bucket") => ("v1", "buckets"),
             ("fluxcd.controlplane.io", "ResourceSet") => ("v1", "resourcesets"),
-            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => ("v1", "resourcesetinputproviders"),
+            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => {
+                ("v1", "resourcesetinputproviders")
+            }
             _ => return None,
         };
-        Some(Target::new(&r.group, version, &r.kind, plural, &r.namespace, &r.name))
+        Some(Target::new(
+            &r.group,
+            version,
+            &r.kind,
+            plural,
+            &r.namespace,
+            &r.name,
+        ))
     }
 
     pub fn api(&self, session: &Session) -> Api<DynamicObject> {
-        Api::namespaced_with(session.client.clone(), &self.reference.namespace, &self.resource)
+        Api::namespaced_with(
+            session.client.clone(),
+            &self.reference.namespace,
+            &self.resource,
+        )
     }
 
     /// `resourcesets.fluxcd.controlplane.io`, as RBAC and kubectl name it.
@@ -65,7 +92,9 @@ impl Target {
 
 /// A fresh RFC3339Nano timestamp: identical values would not trigger anything.
 pub fn token() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.9fZ")
+        .to_string()
 }
 
 /// Checks, before changing anything, that every (verb, target) is allowed; the first that is not
@@ -94,7 +123,12 @@ pub async fn preflight(session: &Session, verb: &str, targets: &[&Target]) -> Re
         let answer = api
             .create(&Default::default(), &review)
             .await
-            .map_err(|e| session.error(format!("check whether {verb} {} is allowed", t.resource_name()), e))?;
+            .map_err(|e| {
+                session.error(
+                    format!("check whether {verb} {} is allowed", t.resource_name()),
+                    e,
+                )
+            })?;
         if !answer.status.is_some_and(|s| s.allowed) {
             return Err(Error::Forbidden {
                 verb: verb.into(),
@@ -127,7 +161,10 @@ pub async fn request(session: &Session, target: &Target, token: &str, force: boo
         annotations.insert(FORCE_AT_ANNOTATION.into(), json!(token));
     }
     let patch = json!({"metadata": {"annotations": annotations}});
-    let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..Default::default()
+    };
     target
         .api(session)
         .patch(&target.reference.name, &params, &Patch::Merge(&patch))
@@ -147,7 +184,10 @@ pub enum Handled {
 }
 
 fn ready_condition(obj: &Value) -> Option<&Value> {
-    obj.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+    obj.pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
 }
 
 /// Pure: has the controller handled `token`, and with what result? `None` token: only readiness
@@ -158,12 +198,17 @@ pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
         .and_then(|a| a.get(RECONCILE_ANNOTATION))
         .and_then(Value::as_str)
         .is_some_and(|v| v.eq_ignore_ascii_case("disabled"));
-    let suspended = obj.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
+    let suspended = obj
+        .pointer("/spec/suspend")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if disabled || suspended {
         return Handled::Disabled;
     }
     if let Some(token) = token {
-        let last = obj.pointer("/status/lastHandledReconcileAt").and_then(Value::as_str);
+        let last = obj
+            .pointer("/status/lastHandledReconcileAt")
+            .and_then(Value::as_str);
         if last != Some(token) {
             return Handled::NotYet("waiting for the controller to handle the request".into());
         }
@@ -175,24 +220,47 @@ pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
     let observed = ready
         .get("observedGeneration")
         .and_then(Value::as_i64)
-        .or_else(|| obj.pointer("/status/observedGeneration").and_then(Value::as_i64));
+        .or_else(|| {
+            obj.pointer("/status/observedGeneration")
+                .and_then(Value::as_i64)
+        });
     if generation.is_some() && observed.is_some() && observed != generation {
-        return Handled::NotYet(format!("generation {} not observed yet", generation.unwrap_or_default()));
+        return Handled::NotYet(format!(
+            "generation {} not observed yet",
+            generation.unwrap_or_default()
+        ));
     }
-    let text = |k: &str| ready.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let text = |k: &str| {
+        ready
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     match text("status").as_str() {
         "True" => Handled::Ready(text("message")),
         "False" if text("reason") == "HealthCheckCanceled" => Handled::NotYet(text("message")),
         "False" => Handled::Failed(format!("{}: {}", text("reason"), text("message"))),
-        _ => Handled::NotYet(if text("message").is_empty() { "reconciling".into() } else { text("message") }),
+        _ => Handled::NotYet(if text("message").is_empty() {
+            "reconciling".into()
+        } else {
+            text("message")
+        }),
     }
 }
 
 /// Watches one object until `handled` is final, the timeout passes, or Ctrl-C.
-pub async fn wait(session: &Session, target: &Target, token: Option<&str>, deadline: tokio::time::Instant, progress: &Progress) -> Result<String> {
+pub async fn wait(
+    session: &Session,
+    target: &Target,
+    token: Option<&str>,
+    deadline: tokio::time::Instant,
+    progress: &Progress,
+) -> Result<String> {
     let label = target.reference.to_string();
     let task = progress.task(label.clone(), "waiting for the controller");
-    let config = watcher::Config::default().fields(&format!("metadata.name={}", target.reference.name));
+    let config =
+        watcher::Config::default().fields(&format!("metadata.name={}", target.reference.name));
     let mut stream = watcher(target.api(session), config).boxed();
     let mut last = String::from("waiting for the controller");
     let outcome: Result<String> = loop {
@@ -203,11 +271,14 @@ pub async fn wait(session: &Session, target: &Target, token: Option<&str>, deadl
         };
         let obj = match next {
             Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
-            Some(Ok(watcher::Event::Delete(_))) => break Err(Error::Other(format!("{label} was deleted while waiting"))),
+            Some(Ok(watcher::Event::Delete(_))) => {
+                break Err(Error::Other(format!("{label} was deleted while waiting")));
+            }
             Some(Ok(_)) => continue,
-            Some(Err(watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchFailed(kube::Error::Api(s))))
-                if s.code == 403 =>
-            {
+            Some(Err(
+                watcher::Error::InitialListFailed(kube::Error::Api(s))
+                | watcher::Error::WatchFailed(kube::Error::Api(s)),
+            )) if s.code == 403 => {
                 break Err(Error::Forbidden {
                     verb: "watch".into(),
                     resource: target.resource_name(),
@@ -230,11 +301,22 @@ pub async fn wait(session: &Session, target: &Target, token: Option<&str>, deadl
             }
             Handled::Ready(msg) => break Ok(msg),
             Handled::Failed(msg) => break Err(Error::Other(format!("{label}: {msg}"))),
-            Handled::Disabled => break Err(Error::Other(format!("reconciliation is disabled for {label}"))),
+            Handled::Disabled => {
+                break Err(Error::Other(format!(
+                    "reconciliation is disabled for {label}"
+                )));
+            }
         }
     };
     match &outcome {
-        Ok(msg) => task.ok(&format!("Ready{}", if msg.is_empty() { String::new() } else { format!(": {msg}") })),
+        Ok(msg) => task.ok(&format!(
+            "Ready{}",
+            if msg.is_empty() {
+                String::new()
+            } else {
+                format!(": {msg}")
+            }
+        )),
         Err(e) => task.fail(&e.one_line()),
     }
     outcome
@@ -244,7 +326,13 @@ pub async fn wait(session: &Session, target: &Target, token: Option<&str>, deadl
 mod tests {
     use super::*;
 
-    fn obj(last: Option<&str>, status: &str, reason: &str, generation: i64, observed: i64) -> Value {
+    fn obj(
+        last: Option<&str>,
+        status: &str,
+        reason: &str,
+        generation: i64,
+        observed: i64,
+    ) -> Value {
         json!({"metadata": {"generation": generation}, "status": {"lastHandledReconcileAt": last, "observedGeneration": observed,
                "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": "m"}]}})
     }
@@ -252,20 +340,51 @@ mod tests {
     #[test]
     fn handled_follows_the_flux_cli_rules() {
         let t = "2026-11-22T00:00:00.000000001Z";
-        assert!(matches!(handled(&obj(None, "True", "R", 1, 1), Some(t)), Handled::NotYet(_)));
-        assert!(matches!(handled(&obj(Some("older"), "True", "R", 1, 1), Some(t)), Handled::NotYet(_)));
-        assert_eq!(handled(&obj(Some(t), "True", "R", 1, 1), Some(t)), Handled::Ready("m".into()));
-        assert!(matches!(handled(&obj(Some(t), "True", "R", 2, 1), Some(t)), Handled::NotYet(_)), "generation behind");
-        assert_eq!(handled(&obj(Some(t), "False", "HealthCheckFailed", 1, 1), Some(t)), Handled::Failed("HealthCheckFailed: m".into()));
-        assert!(matches!(handled(&obj(Some(t), "False", "HealthCheckCanceled", 1, 1), Some(t)), Handled::NotYet(_)), "not final");
-        assert!(matches!(handled(&obj(Some(t), "Unknown", "Progressing", 1, 1), Some(t)), Handled::NotYet(_)));
+        assert!(matches!(
+            handled(&obj(None, "True", "R", 1, 1), Some(t)),
+            Handled::NotYet(_)
+        ));
+        assert!(matches!(
+            handled(&obj(Some("older"), "True", "R", 1, 1), Some(t)),
+            Handled::NotYet(_)
+        ));
+        assert_eq!(
+            handled(&obj(Some(t), "True", "R", 1, 1), Some(t)),
+            Handled::Ready("m".into())
+        );
+        assert!(
+            matches!(
+                handled(&obj(Some(t), "True", "R", 2, 1), Some(t)),
+                Handled::NotYet(_)
+            ),
+            "generation behind"
+        );
+        assert_eq!(
+            handled(&obj(Some(t), "False", "HealthCheckFailed", 1, 1), Some(t)),
+            Handled::Failed("HealthCheckFailed: m".into())
+        );
+        assert!(
+            matches!(
+                handled(&obj(Some(t), "False", "HealthCheckCanceled", 1, 1), Some(t)),
+                Handled::NotYet(_)
+            ),
+            "not final"
+        );
+        assert!(matches!(
+            handled(&obj(Some(t), "Unknown", "Progressing", 1, 1), Some(t)),
+            Handled::NotYet(_)
+        ));
         let mut suspended = obj(Some(t), "True", "R", 1, 1);
         suspended["spec"] = json!({"suspend": true});
         assert_eq!(handled(&suspended, Some(t)), Handled::Disabled);
         let mut disabled = obj(Some(t), "True", "R", 1, 1);
-        disabled["metadata"]["annotations"] = json!({"fluxcd.controlplane.io/reconcile": "Disabled"});
+        disabled["metadata"]["annotations"] =
+            json!({"fluxcd.controlplane.io/reconcile": "Disabled"});
         assert_eq!(handled(&disabled, Some(t)), Handled::Disabled);
-        assert_eq!(handled(&obj(None, "True", "R", 1, 1), None), Handled::Ready("m".into()));
+        assert_eq!(
+            handled(&obj(None, "True", "R", 1, 1), None),
+            Handled::Ready("m".into())
+        );
     }
 
     #[test]

@@ -56,11 +56,17 @@ fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
         return snapshot
             .flux
             .iter()
-            .find(|f| f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name)
+            .find(|f| {
+                f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
+            })
             .map(|f| &f.metadata);
     }
     let kind = crate::snapshot::Kind::of(&r.group, &r.kind)?;
-    snapshot.objects_of(kind).iter().find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name).map(|o| &o.metadata)
+    snapshot
+        .objects_of(kind)
+        .iter()
+        .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
+        .map(|o| &o.metadata)
 }
 
 /// Objects the ResourceSet may own but this tool never deletes.
@@ -68,7 +74,9 @@ fn protected(r: &ObjectRef) -> Option<&'static str> {
     match (r.group.as_str(), r.kind.as_str()) {
         ("", "Namespace") => Some("a namespace is never deleted"),
         ("fluxcd.controlplane.io", "ResourceSet") => Some("a ResourceSet is never deleted"),
-        ("fluxcd.controlplane.io", "ResourceSetInputProvider") => Some("a provider is never deleted"),
+        ("fluxcd.controlplane.io", "ResourceSetInputProvider") => {
+            Some("a provider is never deleted")
+        }
         _ => None,
     }
 }
@@ -93,14 +101,27 @@ pub fn plan(snapshot: &Snapshot, env: &Environment) -> Plan {
                 _ => false,
             })
     });
-    let mut plan = Plan { environment: env.name.clone(), still_exported, delete: vec![], pruned: vec![], untouched: vec![], notes: vec![] };
-    let mut top: Vec<&crate::environments::EnvObject> =
-        env.objects.iter().filter(|o| !matches!(o.attributed_by, crate::attribution::Rule::Inventory { .. })).collect();
+    let mut plan = Plan {
+        environment: env.name.clone(),
+        still_exported,
+        delete: vec![],
+        pruned: vec![],
+        untouched: vec![],
+        notes: vec![],
+    };
+    let mut top: Vec<&crate::environments::EnvObject> = env
+        .objects
+        .iter()
+        .filter(|o| !matches!(o.attributed_by, crate::attribution::Rule::Inventory { .. }))
+        .collect();
     top.sort_by_key(|o| order(&o.reference));
     for o in top {
         let r = &o.reference;
         if let Some(why) = protected(r) {
-            plan.untouched.push(Step { object: r.clone(), why: why.into() });
+            plan.untouched.push(Step {
+                object: r.clone(),
+                why: why.into(),
+            });
             continue;
         }
         let owned = match meta_of(snapshot, r) {
@@ -110,19 +131,37 @@ pub fn plan(snapshot: &Snapshot, env: &Environment) -> Plan {
             None => true,
         };
         if !owned {
-            plan.untouched.push(Step { object: r.clone(), why: format!("lacks the owner labels of ResourceSet {ns}/{rset}") });
+            plan.untouched.push(Step {
+                object: r.clone(),
+                why: format!("lacks the owner labels of ResourceSet {ns}/{rset}"),
+            });
             continue;
         }
-        let why = if still_exported { "rendered for this PR".to_string() } else { "left behind after the PR was no longer exported".into() };
-        plan.delete.push(Step { object: r.clone(), why });
+        let why = if still_exported {
+            "rendered for this PR".to_string()
+        } else {
+            "left behind after the PR was no longer exported".into()
+        };
+        plan.delete.push(Step {
+            object: r.clone(),
+            why,
+        });
         if !r.is_flux_applier() {
             continue;
         }
         let prune = snapshot
             .flux
             .iter()
-            .find(|f| f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name)
-            .map(|f| r.kind == "HelmRelease" || f.spec.get("prune").and_then(|p| p.as_bool()).unwrap_or(false))
+            .find(|f| {
+                f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
+            })
+            .map(|f| {
+                r.kind == "HelmRelease"
+                    || f.spec
+                        .get("prune")
+                        .and_then(|p| p.as_bool())
+                        .unwrap_or(false)
+            })
             .unwrap_or(true);
         let parent = r.to_string();
         for child in env
@@ -150,44 +189,102 @@ pub fn plan(snapshot: &Snapshot, env: &Environment) -> Plan {
 /// ResourceSet's inventory (or objects still carrying its owner labels, such as `prune: disabled`
 /// ones that left the inventory) that name the PR id as a whole name token or carry its
 /// `change_request` annotation. `None` when the reference names an exported PR or nothing is left.
-pub fn leftover(snapshot: &Snapshot, catalog: &crate::environments::Catalog, reference: &crate::reference::Reference) -> Option<Environment> {
+pub fn leftover(
+    snapshot: &Snapshot,
+    catalog: &crate::environments::Catalog,
+    reference: &crate::reference::Reference,
+) -> Option<Environment> {
     if catalog.environments.iter().any(|e| reference.matches(e)) {
         return None;
     }
     let mut found: Vec<Environment> = Vec::new();
     for set in &catalog.preview_sets {
-        if reference.resource_set.as_ref().is_some_and(|r| *r != set.name)
-            || reference.namespace.as_ref().is_some_and(|n| *n != set.namespace)
+        if reference
+            .resource_set
+            .as_ref()
+            .is_some_and(|r| *r != set.name)
+            || reference
+                .namespace
+                .as_ref()
+                .is_some_and(|n| *n != set.namespace)
         {
             continue;
         }
-        let rset = snapshot.resource_sets.iter().find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)?;
-        let mut refs: Vec<ObjectRef> = rset.status.inventory.as_ref().map(|i| crate::inventory::parse_entries(&i.entries)).unwrap_or_default();
+        let rset = snapshot
+            .resource_sets
+            .iter()
+            .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)?;
+        let mut refs: Vec<ObjectRef> = rset
+            .status
+            .inventory
+            .as_ref()
+            .map(|i| crate::inventory::parse_entries(&i.entries))
+            .unwrap_or_default();
         // Owner-labelled objects of the kinds read, in or out of the inventory.
         for f in &snapshot.flux {
             if owned_by(&f.metadata, &set.name, &set.namespace) {
-                let group = if f.kind == "HelmRelease" { crate::flux::HELM_GROUP } else { crate::flux::KUSTOMIZE_GROUP };
-                refs.push(ObjectRef::new(group, &f.kind, &f.metadata.namespace, &f.metadata.name));
+                let group = if f.kind == "HelmRelease" {
+                    crate::flux::HELM_GROUP
+                } else {
+                    crate::flux::KUSTOMIZE_GROUP
+                };
+                refs.push(ObjectRef::new(
+                    group,
+                    &f.kind,
+                    &f.metadata.namespace,
+                    &f.metadata.name,
+                ));
             }
         }
         for (kind, objects) in &snapshot.objects {
-            for o in objects.iter().filter(|o| owned_by(&o.metadata, &set.name, &set.namespace)) {
-                refs.push(ObjectRef::new(kind.api().0, kind.kind_name(), &o.metadata.namespace, &o.metadata.name));
+            for o in objects
+                .iter()
+                .filter(|o| owned_by(&o.metadata, &set.name, &set.namespace))
+            {
+                refs.push(ObjectRef::new(
+                    kind.api().0,
+                    kind.kind_name(),
+                    &o.metadata.namespace,
+                    &o.metadata.name,
+                ));
             }
         }
         refs.sort();
         refs.dedup_by(|a, b| a.same_object(b));
-        let key = [crate::attribution::PrKey { id: reference.id.clone(), slugs: vec![] }];
-        let claimed = crate::attribution::attribute(&refs, &key, |r| meta_of(snapshot, r).map(|m| &m.annotations));
+        let key = [crate::attribution::PrKey {
+            id: reference.id.clone(),
+            slugs: vec![],
+        }];
+        let claimed = crate::attribution::attribute(&refs, &key, |r| {
+            meta_of(snapshot, r).map(|m| &m.annotations)
+        });
         let mut objects = Vec::new();
         for (r, who) in refs.iter().zip(claimed) {
             if let Some((_, rule)) = who {
-                objects.push(crate::environments::EnvObject { reference: r.clone(), attributed_by: rule, ready: None, message: None, found: true });
-                if let Some(f) = snapshot.flux.iter().find(|f| f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name) {
-                    for child in f.status.inventory.as_ref().map(|i| crate::inventory::parse_entries(&i.entries)).unwrap_or_default() {
+                objects.push(crate::environments::EnvObject {
+                    reference: r.clone(),
+                    attributed_by: rule,
+                    ready: None,
+                    message: None,
+                    found: true,
+                });
+                if let Some(f) = snapshot.flux.iter().find(|f| {
+                    f.kind == r.kind
+                        && f.metadata.namespace == r.namespace
+                        && f.metadata.name == r.name
+                }) {
+                    for child in f
+                        .status
+                        .inventory
+                        .as_ref()
+                        .map(|i| crate::inventory::parse_entries(&i.entries))
+                        .unwrap_or_default()
+                    {
                         objects.push(crate::environments::EnvObject {
                             reference: child,
-                            attributed_by: crate::attribution::Rule::Inventory { parent: r.to_string() },
+                            attributed_by: crate::attribution::Rule::Inventory {
+                                parent: r.to_string(),
+                            },
                             ready: None,
                             message: None,
                             found: true,
@@ -230,21 +327,42 @@ pub fn leftover(snapshot: &Snapshot, catalog: &crate::environments::Catalog, ref
 
 /// How to make a teardown stick, from the provider's own rules.
 pub fn stick_hint(snapshot: &Snapshot, env: &Environment) -> String {
-    let provider = snapshot.providers.iter().find(|p| p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name);
+    let provider = snapshot.providers.iter().find(|p| {
+        p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name
+    });
     let mut ways = vec![format!("close or merge PR {}", env.pr.id)];
     if let Some(p) = provider {
         if !p.spec.filter.labels.is_empty() {
             ways.push(format!(
                 "remove the label {} from it (the provider's filter.labels requires {})",
-                p.spec.filter.labels.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(" or "),
-                if p.spec.filter.labels.len() == 1 { "it" } else { "all of them" }
+                p.spec
+                    .filter
+                    .labels
+                    .iter()
+                    .map(|l| format!("{l:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                if p.spec.filter.labels.len() == 1 {
+                    "it"
+                } else {
+                    "all of them"
+                }
             ));
         }
-        let mut text = format!("To make it stick: {}, then run `kubectl preview render {}/{}`.", ways.join(", or "), env.namespace, env.resource_set);
+        let mut text = format!(
+            "To make it stick: {}, then run `kubectl preview render {}/{}`.",
+            ways.join(", or "),
+            env.namespace,
+            env.resource_set
+        );
         for l in &p.spec.skip.labels {
             let note = match l.strip_prefix('!') {
-                Some(required) => format!(" Removing {required:?} (skip.labels {l:?}) only freezes an exported PR at its last commit; it does not remove it."),
-                None => format!(" Adding {l:?} (skip.labels) only freezes an exported PR at its last commit; it does not remove it."),
+                Some(required) => format!(
+                    " Removing {required:?} (skip.labels {l:?}) only freezes an exported PR at its last commit; it does not remove it."
+                ),
+                None => format!(
+                    " Adding {l:?} (skip.labels) only freezes an exported PR at its last commit; it does not remove it."
+                ),
             };
             text.push_str(&note);
         }
@@ -255,10 +373,16 @@ pub fn stick_hint(snapshot: &Snapshot, env: &Environment) -> String {
 
 fn comes_back(snapshot: &Snapshot, env: &Environment) -> String {
     let every = |meta: Option<&Meta>, default: &str| {
-        meta.and_then(|m| m.annotations.get(RECONCILE_EVERY_ANNOTATION).cloned()).unwrap_or_else(|| format!("{default} (default)"))
+        meta.and_then(|m| m.annotations.get(RECONCILE_EVERY_ANNOTATION).cloned())
+            .unwrap_or_else(|| format!("{default} (default)"))
     };
-    let provider = snapshot.providers.iter().find(|p| p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name);
-    let rset = snapshot.resource_sets.iter().find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set);
+    let provider = snapshot.providers.iter().find(|p| {
+        p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name
+    });
+    let rset = snapshot
+        .resource_sets
+        .iter()
+        .find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set);
     format!(
         "The provider still exports PR {}, so ResourceSet {}/{} re-creates it at its next reconcile: when the exported inputs change (the provider polls every {}) or within its own interval ({}).",
         env.pr.id,
@@ -291,7 +415,11 @@ async fn resource_for(session: &Session, r: &ObjectRef) -> Result<ApiResource> {
     if let Some(t) = Target::of(r) {
         return Ok(t.resource);
     }
-    let version = if r.version.is_empty() { "v1" } else { r.version.as_str() };
+    let version = if r.version.is_empty() {
+        "v1"
+    } else {
+        r.version.as_str()
+    };
     let gvk = GroupVersionKind::gvk(&r.group, version, &r.kind);
     kube::discovery::pinned_kind(&session.client, &gvk)
         .await
@@ -311,8 +439,16 @@ fn delete_error(session: &Session, ar: &ApiResource, r: &ObjectRef, err: kube::E
     match &err {
         kube::Error::Api(s) if s.code == 403 => Error::Forbidden {
             verb: "delete".into(),
-            resource: if ar.group.is_empty() { ar.plural.clone() } else { format!("{}.{}", ar.plural, ar.group) },
-            scope: if r.namespace.is_empty() { "the cluster scope".into() } else { format!("namespace {}", r.namespace) },
+            resource: if ar.group.is_empty() {
+                ar.plural.clone()
+            } else {
+                format!("{}.{}", ar.plural, ar.group)
+            },
+            scope: if r.namespace.is_empty() {
+                "the cluster scope".into()
+            } else {
+                format!("namespace {}", r.namespace)
+            },
             message: s.message.clone(),
         },
         _ => session.error(format!("delete {r}"), err),
@@ -327,14 +463,27 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     };
     let loaded = select::load(session, parsed.as_ref()).await?;
     // A PR that is no longer exported has no environment any more, but may have left objects.
-    let env = match parsed.as_ref().and_then(|r| leftover(&loaded.snapshot, &loaded.catalog, r)) {
+    let env = match parsed
+        .as_ref()
+        .and_then(|r| leftover(&loaded.snapshot, &loaded.catalog, r))
+    {
         Some(env) => env,
-        None => select::choose(&loaded, args.env.env.as_deref()).await?.clone(),
+        None => select::choose(&loaded, args.env.env.as_deref())
+            .await?
+            .clone(),
     };
     let session = loaded.session.clone();
     let plan = plan(&loaded.snapshot, &env);
     if plan.delete.is_empty() && plan.pruned.is_empty() {
-        println!("{}: nothing to delete ({}).", env.name, if plan.still_exported { "nothing is rendered for it" } else { "no object remains" });
+        println!(
+            "{}: nothing to delete ({}).",
+            env.name,
+            if plan.still_exported {
+                "nothing is rendered for it"
+            } else {
+                "no object remains"
+            }
+        );
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", render_plan(&plan));
@@ -363,7 +512,10 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let mut checks: Vec<Target> = Vec::new();
     for step in &plan.delete {
         let ar = resource_for(&session, &step.object).await?;
-        checks.push(Target { reference: step.object.clone(), resource: ar });
+        checks.push(Target {
+            reference: step.object.clone(),
+            resource: ar,
+        });
     }
     let set = PreviewSet {
         namespace: env.namespace.clone(),
@@ -372,11 +524,26 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         shared_objects: vec![],
     };
     if !plan.still_exported {
-        checks.push(Target::new("fluxcd.controlplane.io", "v1", "ResourceSetInputProvider", "resourcesetinputproviders", &env.provider.namespace, &env.provider.name));
-        checks.push(Target::new("fluxcd.controlplane.io", "v1", "ResourceSet", "resourcesets", &env.namespace, &env.resource_set));
+        checks.push(Target::new(
+            "fluxcd.controlplane.io",
+            "v1",
+            "ResourceSetInputProvider",
+            "resourcesetinputproviders",
+            &env.provider.namespace,
+            &env.provider.name,
+        ));
+        checks.push(Target::new(
+            "fluxcd.controlplane.io",
+            "v1",
+            "ResourceSet",
+            "resourcesets",
+            &env.namespace,
+            &env.resource_set,
+        ));
     }
-    let (deletes, patches): (Vec<&Target>, Vec<&Target>) =
-        checks.iter().partition(|t| t.resource.group != "fluxcd.controlplane.io");
+    let (deletes, patches): (Vec<&Target>, Vec<&Target>) = checks
+        .iter()
+        .partition(|t| t.resource.group != "fluxcd.controlplane.io");
     triggers::preflight(&session, "delete", &deletes).await?;
     triggers::preflight(&session, "patch", &patches).await?;
     confirm(args, &env)?;
@@ -384,7 +551,13 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let progress = Progress::new();
     let mut deleted = Vec::new();
     if !plan.still_exported {
-        crate::commands::render::render_sets(&session, std::slice::from_ref(&set), &loaded.snapshot, args.wait.timeout).await?;
+        crate::commands::render::render_sets(
+            &session,
+            std::slice::from_ref(&set),
+            &loaded.snapshot,
+            args.wait.timeout,
+        )
+        .await?;
     }
     // What still exists is deleted explicitly (after the GitOps path: what it left, e.g.
     // `fluxcd.controlplane.io/prune: disabled` objects), each re-checked for its labels.
@@ -400,13 +573,23 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         let owner_ok = if nested {
             let parent = step.why.split_whitespace().next().unwrap_or_default();
             let parent_name = parent.rsplit('/').next().unwrap_or_default();
-            labels.get("kustomize.toolkit.fluxcd.io/name").map(String::as_str) == Some(parent_name)
-                || labels.get("helm.toolkit.fluxcd.io/name").map(String::as_str) == Some(parent_name)
+            labels
+                .get("kustomize.toolkit.fluxcd.io/name")
+                .map(String::as_str)
+                == Some(parent_name)
+                || labels
+                    .get("helm.toolkit.fluxcd.io/name")
+                    .map(String::as_str)
+                    == Some(parent_name)
         } else {
-            labels.get(OWNER_NAME_LABEL) == Some(&env.resource_set) && labels.get(OWNER_NAMESPACE_LABEL) == Some(&env.namespace)
+            labels.get(OWNER_NAME_LABEL) == Some(&env.resource_set)
+                && labels.get(OWNER_NAMESPACE_LABEL) == Some(&env.namespace)
         };
         if !owner_ok {
-            progress.line(&format!("  keep {}: it lacks the owner labels", step.object));
+            progress.line(&format!(
+                "  keep {}: it lacks the owner labels",
+                step.object
+            ));
             continue;
         }
         api.delete(&step.object.name, &DeleteParams::background())
@@ -416,7 +599,11 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         deleted.push(step.object.clone());
     }
     let gone = wait_gone(&session, &plan, args.wait.timeout, &progress).await?;
-    println!("Deleted {} object(s); {} object(s) gone in all.", deleted.len(), gone);
+    println!(
+        "Deleted {} object(s); {} object(s) gone in all.",
+        deleted.len(),
+        gone
+    );
     if plan.still_exported {
         println!("{}", stick_hint(&loaded.snapshot, &env));
     }
@@ -428,19 +615,36 @@ fn confirm(args: &DeleteArgs, env: &Environment) -> Result<()> {
         return Ok(());
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Error::Usage(format!("refusing to delete {} without confirmation: pass --yes (or --dry-run to see the plan)", env.name)));
+        return Err(Error::Usage(format!(
+            "refusing to delete {} without confirmation: pass --yes (or --dry-run to see the plan)",
+            env.name
+        )));
     }
     let yes = dialoguer::Confirm::new()
         .with_prompt(format!("Delete {}?", env.name))
         .default(false)
         .interact()
         .map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?;
-    if yes { Ok(()) } else { Err(Error::Other("aborted: nothing was changed".into())) }
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::Other("aborted: nothing was changed".into()))
+    }
 }
 
 /// Waits until every planned object (deleted or pruned) is gone; returns how many are.
-async fn wait_gone(session: &Session, plan: &Plan, timeout: Duration, progress: &Progress) -> Result<usize> {
-    let all: Vec<&ObjectRef> = plan.delete.iter().chain(&plan.pruned).map(|s| &s.object).collect();
+async fn wait_gone(
+    session: &Session,
+    plan: &Plan,
+    timeout: Duration,
+    progress: &Progress,
+) -> Result<usize> {
+    let all: Vec<&ObjectRef> = plan
+        .delete
+        .iter()
+        .chain(&plan.pruned)
+        .map(|s| &s.object)
+        .collect();
     let mut apis = Vec::new();
     for r in &all {
         let ar = resource_for(session, r).await?;

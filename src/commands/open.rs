@@ -17,9 +17,13 @@ pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
     let loaded = select::load(session, parsed.as_ref()).await?;
     let env = select::choose(&loaded, args.env.as_deref()).await?;
     let Some(url) = env.url.clone() else {
-        return Err(Error::Other(format!("{} has no URL yet (status {}: {})", env.name, env.status, env.message)));
+        return Err(Error::Other(format!(
+            "{} has no URL yet (status {}: {})",
+            env.name, env.status, env.message
+        )));
     };
-    if !std::io::stdout().is_terminal() || std::env::var_os("KUBECTL_PREVIEW_NO_BROWSER").is_some() {
+    if !std::io::stdout().is_terminal() || std::env::var_os("KUBECTL_PREVIEW_NO_BROWSER").is_some()
+    {
         println!("{url}");
         return Ok(ExitCode::SUCCESS);
     }

@@ -30,7 +30,9 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
     for t in appliers {
         let Some(f) = snapshot.flux.iter().find(|f| {
-            f.kind == t.reference.kind && f.metadata.namespace == t.reference.namespace && f.metadata.name == t.reference.name
+            f.kind == t.reference.kind
+                && f.metadata.namespace == t.reference.namespace
+                && f.metadata.name == t.reference.name
         }) else {
             continue;
         };
@@ -40,10 +42,20 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
             .or_else(|| f.spec.pointer("/chart/spec/sourceRef"))
             .or_else(|| f.spec.get("chartRef"));
         let Some(source) = source else { continue };
-        let kind = source.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let Some(name) = source.get("name").and_then(Value::as_str) else { continue };
-        let ns = source.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(&f.metadata.namespace);
-        if let Some(target) = Target::of(&ObjectRef::new("source.toolkit.fluxcd.io", kind, ns, name))
+        let kind = source
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some(name) = source.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let ns = source
+            .get("namespace")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&f.metadata.namespace);
+        if let Some(target) =
+            Target::of(&ObjectRef::new("source.toolkit.fluxcd.io", kind, ns, name))
             && !out.iter().any(|o| o.reference == target.reference)
         {
             out.push(target);
@@ -76,10 +88,18 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
         let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
         return Err(Error::Other(format!(
             "nothing to reconcile: no Kustomization or HelmRelease is rendered for {}",
-            if names.is_empty() { loaded.session.scope_label() } else { names.join(", ") }
+            if names.is_empty() {
+                loaded.session.scope_label()
+            } else {
+                names.join(", ")
+            }
         )));
     }
-    let sources = if args.with_source { source_targets(&loaded.snapshot, &appliers) } else { vec![] };
+    let sources = if args.with_source {
+        source_targets(&loaded.snapshot, &appliers)
+    } else {
+        vec![]
+    };
     let all: Vec<&Target> = sources.iter().chain(&appliers).collect();
     triggers::preflight(&loaded.session, "patch", &all).await?;
     let session = &loaded.session;
@@ -103,11 +123,24 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
         }
         let waits = stage.iter().zip(&tokens).map(|(t, token)| {
             let progress = progress.clone();
-            async move { (t, triggers::wait(session, t, Some(token), deadline, &progress).await) }
+            async move {
+                (
+                    t,
+                    triggers::wait(session, t, Some(token), deadline, &progress).await,
+                )
+            }
         });
         for (t, outcome) in futures::future::join_all(waits).await {
             match outcome {
-                Ok(msg) => println!("{}: Ready{}", t.reference, if msg.is_empty() { String::new() } else { format!(": {msg}") }),
+                Ok(msg) => println!(
+                    "{}: Ready{}",
+                    t.reference,
+                    if msg.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {msg}")
+                    }
+                ),
                 Err(e) => {
                     println!("{}: {}", t.reference, e.one_line());
                     failed.insert(t.reference.to_string());
@@ -121,6 +154,9 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(Error::Other(format!("reconcile failed for {}", failed.into_iter().collect::<Vec<_>>().join(", "))))
+        Err(Error::Other(format!(
+            "reconcile failed for {}",
+            failed.into_iter().collect::<Vec<_>>().join(", ")
+        )))
     }
 }

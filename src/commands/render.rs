@@ -19,15 +19,26 @@ use crate::triggers::{self, Target};
 /// PR id → head sha, for the providers of one ResourceSet.
 fn exported(snapshot: &Snapshot, set: &PreviewSet) -> BTreeMap<String, Option<String>> {
     let mut out = BTreeMap::new();
-    for p in snapshot.providers.iter().filter(|p| set.providers.iter().any(|x| x.namespace == p.metadata.namespace && x.name == p.metadata.name)) {
+    for p in snapshot.providers.iter().filter(|p| {
+        set.providers
+            .iter()
+            .any(|x| x.namespace == p.metadata.namespace && x.name == p.metadata.name)
+    }) {
         for input in &p.status.exported_inputs {
             let id = match input.get("id") {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
                 _ => continue,
             };
-            let sha = input.get("sha").and_then(|s| s.as_str()).map(str::to_string);
-            let key = if set.providers.len() > 1 { format!("{id}@{}", p.metadata.name) } else { id };
+            let sha = input
+                .get("sha")
+                .and_then(|s| s.as_str())
+                .map(str::to_string);
+            let key = if set.providers.len() > 1 {
+                format!("{id}@{}", p.metadata.name)
+            } else {
+                id
+            };
             out.insert(key, sha);
         }
     }
@@ -51,7 +62,11 @@ pub fn describe_change(before: &Snapshot, after: &Snapshot, set: &PreviewSet) ->
     for (id, sha) in &a {
         match b.get(id) {
             None => {
-                let _ = writeln!(out, "  + PR {id} added at {}", sha.as_deref().map(short).unwrap_or("?"));
+                let _ = writeln!(
+                    out,
+                    "  + PR {id} added at {}",
+                    sha.as_deref().map(short).unwrap_or("?")
+                );
             }
             Some(old) if old != sha => {
                 let _ = writeln!(
@@ -88,7 +103,12 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
     let sets: Vec<PreviewSet> = match &args.target {
         None => catalog.preview_sets.clone(),
         Some(target) => {
-            let by_name: Vec<PreviewSet> = catalog.preview_sets.iter().filter(|s| &s.name == target).cloned().collect();
+            let by_name: Vec<PreviewSet> = catalog
+                .preview_sets
+                .iter()
+                .filter(|s| &s.name == target)
+                .cloned()
+                .collect();
             if !by_name.is_empty() {
                 by_name
             } else {
@@ -101,11 +121,19 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
                         .cloned()
                         .collect(),
                     _ => {
-                        let known: Vec<String> = catalog.preview_sets.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect();
+                        let known: Vec<String> = catalog
+                            .preview_sets
+                            .iter()
+                            .map(|s| format!("{}/{}", s.namespace, s.name))
+                            .collect();
                         return Err(Error::Other(format!(
                             "{target:?} is neither a preview ResourceSet nor an environment in {}; preview ResourceSets: {}",
                             session.scope_label(),
-                            if known.is_empty() { "none".into() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
                         )));
                     }
                 }
@@ -113,7 +141,10 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
         }
     };
     if sets.is_empty() {
-        return Err(Error::Other(format!("no preview ResourceSet in {}", session.scope_label())));
+        return Err(Error::Other(format!(
+            "no preview ResourceSet in {}",
+            session.scope_label()
+        )));
     }
     render_sets(&session, &sets, &before, args.wait.timeout).await?;
     let after = snapshot::fetch(&session).await?;
@@ -125,11 +156,23 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
 }
 
 /// Providers first (all of them, then wait), then the ResourceSets; fails on the first error.
-pub async fn render_sets(session: &Session, sets: &[PreviewSet], _before: &Snapshot, timeout: std::time::Duration) -> Result<()> {
+pub async fn render_sets(
+    session: &Session,
+    sets: &[PreviewSet],
+    _before: &Snapshot,
+    timeout: std::time::Duration,
+) -> Result<()> {
     let mut providers: Vec<Target> = Vec::new();
     for set in sets {
         for p in &set.providers {
-            let t = Target::new("fluxcd.controlplane.io", "v1", "ResourceSetInputProvider", "resourcesetinputproviders", &p.namespace, &p.name);
+            let t = Target::new(
+                "fluxcd.controlplane.io",
+                "v1",
+                "ResourceSetInputProvider",
+                "resourcesetinputproviders",
+                &p.namespace,
+                &p.name,
+            );
             if !providers.iter().any(|x| x.reference == t.reference) {
                 providers.push(t);
             }
@@ -137,7 +180,16 @@ pub async fn render_sets(session: &Session, sets: &[PreviewSet], _before: &Snaps
     }
     let rsets: Vec<Target> = sets
         .iter()
-        .map(|s| Target::new("fluxcd.controlplane.io", "v1", "ResourceSet", "resourcesets", &s.namespace, &s.name))
+        .map(|s| {
+            Target::new(
+                "fluxcd.controlplane.io",
+                "v1",
+                "ResourceSet",
+                "resourcesets",
+                &s.namespace,
+                &s.name,
+            )
+        })
         .collect();
     let all: Vec<&Target> = providers.iter().chain(&rsets).collect();
     triggers::preflight(session, "patch", &all).await?;
@@ -148,7 +200,11 @@ pub async fn render_sets(session: &Session, sets: &[PreviewSet], _before: &Snaps
         for t in stage.iter() {
             let token = triggers::token();
             triggers::request(session, t, &token, force).await?;
-            progress.line(&format!("► {} requested for {}", if force { "refresh" } else { "reconcile" }, t.reference));
+            progress.line(&format!(
+                "► {} requested for {}",
+                if force { "refresh" } else { "reconcile" },
+                t.reference
+            ));
             tokens.push(token);
         }
         let waits = stage.iter().zip(&tokens).map(|(t, token)| {

@@ -25,20 +25,42 @@ pub enum Verdict {
 }
 
 /// Pure: the verdict for the environment named by `reference` in `snapshot`.
-pub fn verdict(snapshot: &Snapshot, reference: &Reference, want_sha: Option<&str>) -> (Verdict, Option<Environment>) {
+pub fn verdict(
+    snapshot: &Snapshot,
+    reference: &Reference,
+    want_sha: Option<&str>,
+) -> (Verdict, Option<Environment>) {
     let catalog = environments::build(snapshot, &PodProblems::new());
     let env = match reference::resolve(reference, &catalog.environments) {
         Resolution::Found(e) => e.clone(),
         Resolution::Ambiguous(c) => {
-            return (Verdict::Failed(format!("the reference is ambiguous: {}", reference::name_list(&c, 10))), None);
+            return (
+                Verdict::Failed(format!(
+                    "the reference is ambiguous: {}",
+                    reference::name_list(&c, 10)
+                )),
+                None,
+            );
         }
-        Resolution::NotFound => return (Verdict::Waiting("the pull request is not exported yet".into()), None),
+        Resolution::NotFound => {
+            return (
+                Verdict::Waiting("the pull request is not exported yet".into()),
+                None,
+            );
+        }
     };
     let target = want_sha.or(env.pr.sha.as_deref());
     if let (Some(want), Some(head)) = (want_sha, env.pr.sha.as_deref())
         && !same_commit(want, head)
     {
-        return (Verdict::Waiting(format!("the provider exports {} (waiting for {})", short(head), short(want))), Some(env));
+        return (
+            Verdict::Waiting(format!(
+                "the provider exports {} (waiting for {})",
+                short(head),
+                short(want)
+            )),
+            Some(env),
+        );
     }
     let runs_target = match (target, env.deployed_sha.as_deref()) {
         (Some(t), Some(d)) => same_commit(t, d),
@@ -47,15 +69,26 @@ pub fn verdict(snapshot: &Snapshot, reference: &Reference, want_sha: Option<&str
         (None, Some(_)) => true,
     };
     let verdict = match env.status {
-        Status::Failed if runs_target || env.message.contains("ResourceSet") => Verdict::Failed(env.message.clone()),
+        Status::Failed if runs_target || env.message.contains("ResourceSet") => {
+            Verdict::Failed(env.message.clone())
+        }
         Status::Ready if runs_target => Verdict::Done,
-        Status::Suspended => Verdict::Failed(format!("the environment is suspended: {}", env.message)),
+        Status::Suspended => {
+            Verdict::Failed(format!("the environment is suspended: {}", env.message))
+        }
         _ if !runs_target => Verdict::Waiting(format!(
             "{} is rendered, waiting for {}",
             env.deployed_sha.as_deref().map(short).unwrap_or("?"),
             target.map(short).unwrap_or("?")
         )),
-        s => Verdict::Waiting(format!("{s}{}", if env.message.is_empty() { String::new() } else { format!(": {}", env.message) })),
+        s => Verdict::Waiting(format!(
+            "{s}{}",
+            if env.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", env.message)
+            }
+        )),
     };
     (verdict, Some(env))
 }
@@ -70,7 +103,9 @@ struct WaitResult<'a> {
 
 pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
     let Some(text) = args.env.env.as_deref() else {
-        return Err(Error::Usage("wait needs ENV (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into()));
+        return Err(Error::Usage(
+            "wait needs ENV (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
+        ));
     };
     let parsed = reference::parse(text).map_err(Error::Usage)?;
     let mut session = client::connect(global).await?;
@@ -96,7 +131,9 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
             }
             next = live.next() => next,
         };
-        let Some(snapshot) = next else { return Err(Error::Other("the watches ended".into())) };
+        let Some(snapshot) = next else {
+            return Err(Error::Other("the watches ended".into()));
+        };
         (verdict, env) = self::verdict(&snapshot, &parsed, args.sha.as_deref());
     }
     let env = env.expect("a final verdict has an environment or is an error");
@@ -105,7 +142,15 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
         write_github(args, &env)?;
         return Err(Error::Other(format!("{} failed: {why}", env.name)));
     }
-    task.ok(&format!("{} Ready at {}", env.name, env.deployed_sha.as_deref().or(env.pr.sha.as_deref()).map(short).unwrap_or("?")));
+    task.ok(&format!(
+        "{} Ready at {}",
+        env.name,
+        env.deployed_sha
+            .as_deref()
+            .or(env.pr.sha.as_deref())
+            .map(short)
+            .unwrap_or("?")
+    ));
     match args.output {
         WaitOutput::Url => println!("{}", env.url.as_deref().unwrap_or("")),
         WaitOutput::Json => crate::output::print_json(&WaitResult {
@@ -127,12 +172,19 @@ fn write_github(args: &WaitArgs, env: &Environment) -> Result<()> {
     if args.output != WaitOutput::Github {
         return Ok(());
     }
-    let Some(path) = std::env::var_os("GITHUB_OUTPUT") else { return Ok(()) };
+    let Some(path) = std::env::var_os("GITHUB_OUTPUT") else {
+        return Ok(());
+    };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(|e| Error::Other(format!("cannot open $GITHUB_OUTPUT ({}): {e}", std::path::Path::new(&path).display())))?;
+        .map_err(|e| {
+            Error::Other(format!(
+                "cannot open $GITHUB_OUTPUT ({}): {e}",
+                std::path::Path::new(&path).display()
+            ))
+        })?;
     writeln!(file, "url={}", env.url.as_deref().unwrap_or(""))?;
     writeln!(file, "status={}", env.status)?;
     Ok(())

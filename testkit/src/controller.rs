@@ -26,6 +26,9 @@ pub enum Behaviour {
     Ignore,
 }
 
+/// A Kustomization's `prune` and its inventory entries (id, version).
+type Applied = (bool, Vec<(String, String)>);
+
 #[derive(Default)]
 struct State {
     /// Provider name → the inputs it exports at its next refresh.
@@ -35,7 +38,7 @@ struct State {
     /// ResourceSet name → build failure message.
     build_failures: HashMap<String, String>,
     /// Kustomization inventories seen, for pruning when one is deleted.
-    inventories: BTreeMap<(String, String), (bool, Vec<(String, String)>)>,
+    inventories: BTreeMap<(String, String), Applied>,
 }
 
 #[derive(Clone)]
@@ -47,7 +50,11 @@ pub struct StandIn {
 }
 
 fn annotation<'a>(o: &'a DynamicObject, key: &str) -> Option<&'a str> {
-    o.metadata.annotations.as_ref()?.get(key).map(String::as_str)
+    o.metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
 }
 
 fn status_str<'a>(o: &'a DynamicObject, key: &str) -> Option<&'a str> {
@@ -57,19 +64,36 @@ fn status_str<'a>(o: &'a DynamicObject, key: &str) -> Option<&'a str> {
 impl StandIn {
     /// Reacts to requests in `namespace`; per-PR objects it renders depend on `infra`.
     pub fn new(client: Client, namespace: &str, infra: &str) -> StandIn {
-        StandIn { client, namespace: namespace.into(), infra: infra.into(), state: Arc::default() }
+        StandIn {
+            client,
+            namespace: namespace.into(),
+            infra: infra.into(),
+            state: Arc::default(),
+        }
     }
 
     pub fn export_next(&self, provider: &str, inputs: Vec<Value>) {
-        self.state.lock().unwrap().next_inputs.insert(provider.into(), inputs);
+        self.state
+            .lock()
+            .unwrap()
+            .next_inputs
+            .insert(provider.into(), inputs);
     }
 
     pub fn behave(&self, object: &str, behaviour: Behaviour) {
-        self.state.lock().unwrap().behaviours.insert(object.into(), behaviour);
+        self.state
+            .lock()
+            .unwrap()
+            .behaviours
+            .insert(object.into(), behaviour);
     }
 
     pub fn fail_build(&self, rset: &str, message: &str) {
-        self.state.lock().unwrap().build_failures.insert(rset.into(), message.into());
+        self.state
+            .lock()
+            .unwrap()
+            .build_failures
+            .insert(rset.into(), message.into());
     }
 
     /// Runs until the task is dropped/aborted.
@@ -86,7 +110,11 @@ impl StandIn {
     }
 
     fn api(&self, api_version: &str, kind: &str) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), &self.namespace, &api_resource(api_version, kind))
+        Api::namespaced_with(
+            self.client.clone(),
+            &self.namespace,
+            &api_resource(api_version, kind),
+        )
     }
 
     async fn tick(&self) -> Result<()> {
@@ -108,8 +136,14 @@ impl StandIn {
 
     async fn providers(&self) -> Result<()> {
         let av = "fluxcd.controlplane.io/v1";
-        for p in self.api(av, "ResourceSetInputProvider").list(&ListParams::default()).await? {
-            let Some(token) = annotation(&p, "reconcile.fluxcd.io/requestedAt") else { continue };
+        for p in self
+            .api(av, "ResourceSetInputProvider")
+            .list(&ListParams::default())
+            .await?
+        {
+            let Some(token) = annotation(&p, "reconcile.fluxcd.io/requestedAt") else {
+                continue;
+            };
             if status_str(&p, "lastHandledReconcileAt") == Some(token) {
                 continue;
             }
@@ -123,7 +157,12 @@ impl StandIn {
             if let Some(inputs) = inputs {
                 status["exportedInputs"] = json!(inputs);
             }
-            set_status(&self.client, &self.obj(av, "ResourceSetInputProvider", &name), status).await?;
+            set_status(
+                &self.client,
+                &self.obj(av, "ResourceSetInputProvider", &name),
+                status,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -132,14 +171,30 @@ impl StandIn {
     /// exported PR, updates moved shas, garbage-collects the rest (unless `prune: disabled`).
     async fn resource_sets(&self) -> Result<()> {
         let av = "fluxcd.controlplane.io/v1";
-        let providers = self.api(av, "ResourceSetInputProvider").list(&ListParams::default()).await?;
-        for r in self.api(av, "ResourceSet").list(&ListParams::default()).await? {
-            let Some(token) = annotation(&r, "reconcile.fluxcd.io/requestedAt").map(str::to_string) else { continue };
+        let providers = self
+            .api(av, "ResourceSetInputProvider")
+            .list(&ListParams::default())
+            .await?;
+        for r in self
+            .api(av, "ResourceSet")
+            .list(&ListParams::default())
+            .await?
+        {
+            let Some(token) = annotation(&r, "reconcile.fluxcd.io/requestedAt").map(str::to_string)
+            else {
+                continue;
+            };
             if status_str(&r, "lastHandledReconcileAt") == Some(token.as_str()) {
                 continue;
             }
             let name = r.metadata.name.clone().unwrap_or_default();
-            let failure = self.state.lock().unwrap().build_failures.get(&name).cloned();
+            let failure = self
+                .state
+                .lock()
+                .unwrap()
+                .build_failures
+                .get(&name)
+                .cloned();
             if let Some(msg) = failure {
                 let status = json!({"lastHandledReconcileAt": token,
                     "conditions": [condition("Ready", "False", "BuildFailed", &msg), condition("Stalled", "True", "BuildFailed", &msg)]});
@@ -148,16 +203,30 @@ impl StandIn {
             }
             let provider_names: Vec<String> = r.data["spec"]["inputsFrom"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|i| i["name"].as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|i| i["name"].as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut inputs = Vec::new();
-            for p in providers.iter().filter(|p| provider_names.contains(p.metadata.name.as_ref().unwrap())) {
-                inputs.extend(p.data["status"]["exportedInputs"].as_array().cloned().unwrap_or_default());
+            for p in providers
+                .iter()
+                .filter(|p| provider_names.contains(p.metadata.name.as_ref().unwrap()))
+            {
+                inputs.extend(
+                    p.data["status"]["exportedInputs"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             }
             let ks_api = self.api("kustomize.toolkit.fluxcd.io/v1", "Kustomization");
             let mut entries = Vec::new();
             for input in &inputs {
-                let (Some(id), Some(sha)) = (input["id"].as_str(), input["sha"].as_str()) else { continue };
+                let (Some(id), Some(sha)) = (input["id"].as_str(), input["sha"].as_str()) else {
+                    continue;
+                };
                 let ks_name = format!("api-pr-{id}");
                 entries.push(json!({"id": seed::inventory_id(&self.namespace, &ks_name, "kustomize.toolkit.fluxcd.io", "Kustomization"), "v": "v1"}));
                 match ks_api.get_opt(&ks_name).await? {
@@ -176,9 +245,14 @@ impl StandIn {
                         }
                     }
                     Some(ks) => {
-                        if ks.data["spec"]["postBuild"]["substitute"]["COMMIT_SHA"].as_str() != Some(sha) {
-                            let patch = json!({"spec": {"postBuild": {"substitute": {"COMMIT_SHA": sha}}}});
-                            ks_api.patch(&ks_name, &PatchParams::default(), &Patch::Merge(&patch)).await?;
+                        if ks.data["spec"]["postBuild"]["substitute"]["COMMIT_SHA"].as_str()
+                            != Some(sha)
+                        {
+                            let patch =
+                                json!({"spec": {"postBuild": {"substitute": {"COMMIT_SHA": sha}}}});
+                            ks_api
+                                .patch(&ks_name, &PatchParams::default(), &Patch::Merge(&patch))
+                                .await?;
                         }
                     }
                 }
@@ -186,7 +260,11 @@ impl StandIn {
             // Garbage collection of stale entries, Flux objects first; prune-disabled objects stay.
             let old: Vec<String> = r.data["status"]["inventory"]["entries"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|e| e["id"].as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["id"].as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let new_ids: Vec<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
             for id in old.iter().filter(|id| !new_ids.contains(&id.as_str())) {
@@ -194,13 +272,21 @@ impl StandIn {
                 let (rest, kind) = parts[1].rsplit_once('_').unwrap();
                 let (obj_name, group) = rest.rsplit_once('_').unwrap();
                 let av = match (group, kind) {
-                    ("kustomize.toolkit.fluxcd.io", _) => "kustomize.toolkit.fluxcd.io/v1".to_string(),
+                    ("kustomize.toolkit.fluxcd.io", _) => {
+                        "kustomize.toolkit.fluxcd.io/v1".to_string()
+                    }
                     ("", _) => "v1".to_string(),
                     (g, _) => format!("{g}/v1"),
                 };
                 let api = self.api(&av, kind);
                 if let Some(o) = api.get_opt(obj_name).await? {
-                    let keep = o.metadata.labels.as_ref().and_then(|l| l.get("fluxcd.controlplane.io/prune")).map(|v| v == "disabled").unwrap_or(false)
+                    let keep = o
+                        .metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("fluxcd.controlplane.io/prune"))
+                        .map(|v| v == "disabled")
+                        .unwrap_or(false)
                         || annotation(&o, "fluxcd.controlplane.io/prune") == Some("disabled");
                     if !keep {
                         api.delete(obj_name, &DeleteParams::background()).await?;
@@ -222,15 +308,38 @@ impl StandIn {
                 let prune = o.data["spec"]["prune"].as_bool().unwrap_or(false);
                 let inv: Vec<(String, String)> = o.data["status"]["inventory"]["entries"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|e| Some((e["id"].as_str()?.to_string(), e["v"].as_str().unwrap_or("v1").to_string()))).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|e| {
+                                Some((
+                                    e["id"].as_str()?.to_string(),
+                                    e["v"].as_str().unwrap_or("v1").to_string(),
+                                ))
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                self.state.lock().unwrap().inventories.insert((self.namespace.clone(), name.clone()), (prune, inv));
+                self.state
+                    .lock()
+                    .unwrap()
+                    .inventories
+                    .insert((self.namespace.clone(), name.clone()), (prune, inv));
             }
-            let Some(token) = annotation(&o, "reconcile.fluxcd.io/requestedAt").map(str::to_string) else { continue };
+            let Some(token) = annotation(&o, "reconcile.fluxcd.io/requestedAt").map(str::to_string)
+            else {
+                continue;
+            };
             if status_str(&o, "lastHandledReconcileAt") == Some(token.as_str()) {
                 continue;
             }
-            let behaviour = self.state.lock().unwrap().behaviours.get(&name).cloned().unwrap_or(Behaviour::Ready);
+            let behaviour = self
+                .state
+                .lock()
+                .unwrap()
+                .behaviours
+                .get(&name)
+                .cloned()
+                .unwrap_or(Behaviour::Ready);
             let generation = o.metadata.generation.unwrap_or(1);
             let ready = |status: &str, reason: &str, msg: &str| {
                 let mut c = condition("Ready", status, reason, msg);
@@ -241,18 +350,41 @@ impl StandIn {
             match behaviour {
                 Behaviour::Ignore => {}
                 Behaviour::Ready => {
-                    set_status(&self.client, &target, ready("True", "ReconciliationSucceeded", &format!("Applied revision: {}", seed::GIT_REVISION))).await?;
+                    set_status(
+                        &self.client,
+                        &target,
+                        ready(
+                            "True",
+                            "ReconciliationSucceeded",
+                            &format!("Applied revision: {}", seed::GIT_REVISION),
+                        ),
+                    )
+                    .await?;
                 }
                 Behaviour::Fail(reason, msg) => {
                     set_status(&self.client, &target, ready("False", &reason, &msg)).await?;
                 }
                 Behaviour::CanceledThenReady => {
-                    set_status(&self.client, &target, ready("False", "HealthCheckCanceled", "New reconciliation triggered")).await?;
+                    set_status(
+                        &self.client,
+                        &target,
+                        ready(
+                            "False",
+                            "HealthCheckCanceled",
+                            "New reconciliation triggered",
+                        ),
+                    )
+                    .await?;
                     self.behave(&name, Behaviour::Ready);
                     let me = self.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(Duration::from_millis(800)).await;
-                        let mut c = condition("Ready", "True", "ReconciliationSucceeded", "Applied after the canceled health check");
+                        let mut c = condition(
+                            "Ready",
+                            "True",
+                            "ReconciliationSucceeded",
+                            "Applied after the canceled health check",
+                        );
                         c["observedGeneration"] = json!(generation);
                         let _ = set_status(&me.client, &target, json!({"conditions": [c]})).await;
                     });
@@ -272,10 +404,17 @@ impl StandIn {
             .into_iter()
             .filter_map(|k| k.metadata.name)
             .collect();
-        let gone: Vec<((String, String), (bool, Vec<(String, String)>))> = {
+        let gone: Vec<((String, String), Applied)> = {
             let mut st = self.state.lock().unwrap();
-            let keys: Vec<(String, String)> = st.inventories.keys().filter(|(_, n)| !live.contains(n)).cloned().collect();
-            keys.into_iter().filter_map(|k| st.inventories.remove(&k).map(|v| (k, v))).collect()
+            let keys: Vec<(String, String)> = st
+                .inventories
+                .keys()
+                .filter(|(_, n)| !live.contains(n))
+                .cloned()
+                .collect();
+            keys.into_iter()
+                .filter_map(|k| st.inventories.remove(&k).map(|v| (k, v)))
+                .collect()
         };
         for (_, (prune, entries)) in gone {
             if !prune {
@@ -283,10 +422,22 @@ impl StandIn {
             }
             for (id, v) in entries {
                 let parts: Vec<&str> = id.splitn(2, '_').collect();
-                let Some((rest, kind)) = parts.get(1).and_then(|p| p.rsplit_once('_')) else { continue };
-                let Some((obj_name, group)) = rest.rsplit_once('_') else { continue };
-                let av = if group.is_empty() { v.clone() } else { format!("{group}/{v}") };
-                let api = Api::<DynamicObject>::namespaced_with(self.client.clone(), parts[0], &api_resource(&av, kind));
+                let Some((rest, kind)) = parts.get(1).and_then(|p| p.rsplit_once('_')) else {
+                    continue;
+                };
+                let Some((obj_name, group)) = rest.rsplit_once('_') else {
+                    continue;
+                };
+                let av = if group.is_empty() {
+                    v.clone()
+                } else {
+                    format!("{group}/{v}")
+                };
+                let api = Api::<DynamicObject>::namespaced_with(
+                    self.client.clone(),
+                    parts[0],
+                    &api_resource(&av, kind),
+                );
                 let _ = api.delete(obj_name, &DeleteParams::background()).await;
             }
         }

@@ -2,8 +2,8 @@
 //! fixtures written through the API server the way the controllers write them (spec through the
 //! object, status through the status subresource, so the real CRD schemas validate both).
 pub mod build;
-pub mod controller;
 pub mod cluster;
+pub mod controller;
 pub mod fixture;
 pub mod scale;
 pub mod seed;

@@ -10,6 +10,9 @@ async fn main() -> Result<()> {
     if args.first().map(String::as_str) == Some("scale") {
         return scale(&args[1..]).await;
     }
+    if args.first().map(String::as_str) == Some("controller") {
+        return controller(&args[1..]).await;
+    }
     let mut ns = "app-dev".to_string();
     let mut infra = "flux-system".to_string();
     let mut it = args.iter();
@@ -73,5 +76,32 @@ async fn scale(args: &[String]) -> Result<()> {
         ns_objects.len() + rest.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `testkit controller`: the controller stand-in for the demo, until killed. It is not Flux: it
+/// writes the status a real controller would, so that the plugin's waits have something to see.
+async fn controller(args: &[String]) -> Result<()> {
+    let (mut ns, mut infra) = ("app-dev".to_string(), "flux-system".to_string());
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--namespace" => ns = value.clone(),
+            "--infra-namespace" => infra = value.clone(),
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    let kubeconfig = std::env::var_os("KP_TEST_KUBECONFIG_ADMIN")
+        .context("KP_TEST_KUBECONFIG_ADMIN is not set")?;
+    let client = testkit::cluster::client_for(&kubeconfig.into()).await?;
+    let a = testkit::controller::StandIn::new(client.clone(), &ns, &infra).spawn();
+    let b = testkit::controller::StandIn::new(client, &infra, &infra).spawn();
+    eprintln!(
+        "controller stand-in running for namespaces {ns} and {infra} (not Flux; it only writes status)"
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    a.abort();
+    b.abort();
     Ok(())
 }

@@ -1,0 +1,821 @@
+//! Driving environments end to end against the real API server, with a controller stand-in
+//! (`testkit::controller`) playing the Flux Operator and kustomize-controller.
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use kube::api::{Api, DynamicObject};
+use serde_json::{Value, json};
+use testkit::build;
+use testkit::controller::{Behaviour, StandIn};
+use testkit::seed::{self as seedmod, SEED_PRS};
+
+struct Scenario {
+    client: kube::Client,
+    ns: String,
+    infra: String,
+    stand_in: StandIn,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn scenario(env: &TestEnv, prefix: &str) -> Scenario {
+    let client = env.admin().await.unwrap();
+    let ns = fixture::namespace(&client, prefix).await.unwrap();
+    let infra = fixture::namespace(&client, "infra").await.unwrap();
+    fixture::create_all(&client, &seedmod::api_scenario(&ns, &infra))
+        .await
+        .unwrap();
+    let stand_in = StandIn::new(client.clone(), &ns, &infra);
+    let infra_stand_in = StandIn::new(client.clone(), &infra, &infra);
+    let tasks = vec![stand_in.spawn(), infra_stand_in.spawn()];
+    Scenario {
+        client,
+        ns,
+        infra,
+        stand_in,
+        tasks,
+    }
+}
+
+async fn get(client: &kube::Client, av: &str, kind: &str, ns: &str, name: &str) -> Option<Value> {
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), ns, &fixture::api_resource(av, kind));
+    api.get_opt(name)
+        .await
+        .unwrap()
+        .map(|o| serde_json::to_value(o).unwrap())
+}
+
+const KS: &str = "kustomize.toolkit.fluxcd.io/v1";
+
+/// The plugin run on a blocking thread so the in-process stand-in keeps running.
+async fn run(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    let mut cmd = plugin_as_admin(env);
+    cmd.args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_waits_for_the_controller() {
+    let env = require_cluster!();
+    let s = scenario(&env, "rec").await;
+    let out = run(&env, &["reconcile", "1234", "-n", &s.ns]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).contains(&format!(
+            "Kustomization/{}/api-pr-1234: Ready: Applied revision",
+            s.ns
+        )),
+        "{}",
+        stdout_of(&out)
+    );
+    let ks = get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1234")
+        .await
+        .unwrap();
+    let token = ks["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"]
+        .as_str()
+        .unwrap();
+    assert!(
+        token.parse::<jiff::Timestamp>().is_ok() && token.len() == 30,
+        "RFC3339Nano: {token}"
+    );
+    assert_eq!(ks["status"]["lastHandledReconcileAt"], token);
+    // Only the annotation was written, by the field manager `preview-cli`.
+    let managers: Vec<&Value> = ks["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["manager"] == "preview-cli")
+        .collect();
+    assert_eq!(managers.len(), 1, "{:#?}", ks["metadata"]["managedFields"]);
+    assert_eq!(managers[0]["operation"], "Update");
+    assert_eq!(
+        managers[0]["fieldsV1"],
+        json!({"f:metadata": {"f:annotations": {".": {}, "f:reconcile.fluxcd.io/requestedAt": {}}}})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_failure_canceled_timeout_and_sources() {
+    let env = require_cluster!();
+    let s = scenario(&env, "recf").await;
+    s.stand_in.behave(
+        "api-pr-1289",
+        Behaviour::Fail(
+            "HealthCheckFailed".into(),
+            "timeout waiting for: [Deployment/api-deployment-1289]".into(),
+        ),
+    );
+    let out = run(&env, &["reconcile", "1289", "-n", &s.ns]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("HealthCheckFailed: timeout waiting for"),
+        "{}",
+        stdout_of(&out)
+    );
+    assert!(
+        stderr_of(&out).contains("reconcile failed for Kustomization"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    s.stand_in
+        .behave("api-pr-1301", Behaviour::CanceledThenReady);
+    let out = run(&env, &["reconcile", "api-pr-envs/1301", "-n", &s.ns]).await;
+    assert!(
+        out.status.success(),
+        "HealthCheckCanceled is not final: {}",
+        stderr_of(&out)
+    );
+    assert!(
+        stdout_of(&out).contains("Applied after the canceled health check"),
+        "{}",
+        stdout_of(&out)
+    );
+
+    s.stand_in.behave("api-pr-1234", Behaviour::Ignore);
+    let started = Instant::now();
+    let out = run(&env, &["reconcile", "1234", "-n", &s.ns, "--timeout", "2s"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("timed out waiting for"),
+        "{}",
+        stdout_of(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // --with-source: the GitRepository in the shared namespace first, then the Kustomization.
+    s.stand_in.behave("api-pr-1234", Behaviour::Ready);
+    let repo = json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "metadata": {"name": "flux-system", "namespace": s.infra},
+        "spec": {"url": "https://git.example.com/fleet", "interval": "1m", "ref": {"branch": "main"}}});
+    fixture::create(&s.client, &repo).await.unwrap();
+    let out = run(&env, &["reconcile", "1234", "-n", &s.ns, "--with-source"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let (src, ks) = (
+        text.find(&format!("GitRepository/{}/flux-system: Ready", s.infra)),
+        text.find("Kustomization/"),
+    );
+    assert!(src.is_some() && ks.is_some() && src < ks, "{text}");
+
+    // --all --no-wait only requests.
+    s.stand_in.behave("api-pr-1289", Behaviour::Ignore);
+    let out = run(&env, &["reconcile", "--all", "-n", &s.ns, "--no-wait"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        stderr_of(&out).matches("reconcile requested for").count(),
+        3,
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_interrupts_a_wait() {
+    let env = require_cluster!();
+    let s = scenario(&env, "sigint").await;
+    s.stand_in.behave("api-pr-1234", Behaviour::Ignore);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
+        .args(["reconcile", "1234", "-n", &s.ns])
+        .env("KUBECONFIG", &env.admin_kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout_of(&out).contains("interrupted"),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_refreshes_and_reports_the_change() {
+    let env = require_cluster!();
+    let s = scenario(&env, "render").await;
+    let moved = build::sha(1301);
+    s.stand_in.export_next(
+        "api-prs",
+        vec![
+            json!({"id": "1234", "sha": SEED_PRS[0].sha, "branch": SEED_PRS[0].branch}),
+            json!({"id": "1301", "sha": moved, "branch": SEED_PRS[2].branch}),
+            json!({"id": "1400", "sha": build::sha(1400), "branch": "feat/new"}),
+        ],
+    );
+    let out = run(&env, &["render", "-n", &s.ns]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    for want in [
+        format!("ResourceSet {}/api-pr-envs:", s.ns),
+        format!("  + PR 1400 added at {}", &build::sha(1400)[..7]),
+        format!("  ~ PR 1301 moved c0ffee4 → {}", &moved[..7]),
+        "  - PR 1289 removed".into(),
+        format!("  + Kustomization/{}/api-pr-1400 created", s.ns),
+        format!("  - Kustomization/{}/api-pr-1289 deleted", s.ns),
+    ] {
+        assert!(text.contains(&want), "missing {want:?} in\n{text}");
+    }
+    let provider = get(
+        &s.client,
+        "fluxcd.controlplane.io/v1",
+        "ResourceSetInputProvider",
+        &s.ns,
+        "api-prs",
+    )
+    .await
+    .unwrap();
+    let ann = &provider["metadata"]["annotations"];
+    assert_eq!(
+        ann["reconcile.fluxcd.io/requestedAt"], ann["reconcile.fluxcd.io/forceAt"],
+        "forceAt so a schedule window does not block"
+    );
+    assert_eq!(
+        provider["status"]["lastHandledForceAt"],
+        ann["reconcile.fluxcd.io/forceAt"]
+    );
+
+    // A ResourceSet whose build fails: exit 1 with its message.
+    s.stand_in.fail_build(
+        "api-pr-envs",
+        "build failed: map has no entry for key \"labels\"",
+    );
+    let out = run(&env, &["render", "api-pr-envs", "-n", &s.ns]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("BuildFailed: build failed: map has no entry for key"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_refuses_while_exported_and_force_deletes() {
+    let env = require_cluster!();
+    let s = scenario(&env, "del").await;
+    let shared = build::config_map(
+        &s.ns,
+        "api-shared-config",
+        seedmod::owner_labels("api-pr-envs", &s.ns),
+    );
+    fixture::create(&s.client, &shared).await.unwrap();
+    let out = run(&env, &["delete", "1289", "-n", &s.ns, "--yes"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("still exports PR 1289") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(err.contains("close or merge PR 1289"), "{err}");
+    assert!(
+        err.contains(
+            "Removing \"build/image-ready\" (skip.labels \"!build/image-ready\") only freezes"
+        ),
+        "{err}"
+    );
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
+            .await
+            .is_some(),
+        "nothing changed"
+    );
+
+    let out = run(
+        &env,
+        &["delete", "1289", "-n", &s.ns, "--force", "--dry-run"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let plan = stdout_of(&out);
+    assert!(
+        plan.contains(&format!("delete  Kustomization/{}/api-pr-1289", s.ns)),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!("prune   Deployment/{}/api-deployment-1289", s.ns)),
+        "{plan}"
+    );
+    assert!(plan.contains("Dry run: nothing changed."), "{plan}");
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
+            .await
+            .is_some()
+    );
+
+    // No terminal and no --yes: refused as a usage error, nothing changed.
+    let out = run(&env, &["teardown", "1289", "-n", &s.ns, "--force"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+
+    let out = run(&env, &["delete", "1289", "-n", &s.ns, "--force", "--yes"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("re-creates it at its next reconcile") && text.contains("polls every 5m"),
+        "{text}"
+    );
+    for (av, kind, name) in [
+        (KS, "Kustomization", "api-pr-1289"),
+        ("apps/v1", "Deployment", "api-deployment-1289"),
+        ("v1", "Service", "api-1289"),
+        ("networking.k8s.io/v1", "Ingress", "api-ingress-1289"),
+    ] {
+        assert!(
+            get(&s.client, av, kind, &s.ns, name).await.is_none(),
+            "{kind}/{name} should be gone"
+        );
+    }
+    // Never: the shared object, the other PRs, the ResourceSet, the provider.
+    assert!(
+        get(&s.client, "v1", "ConfigMap", &s.ns, "api-shared-config")
+            .await
+            .is_some()
+    );
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1234")
+            .await
+            .is_some()
+    );
+    assert!(
+        get(
+            &s.client,
+            "fluxcd.controlplane.io/v1",
+            "ResourceSet",
+            &s.ns,
+            "api-pr-envs"
+        )
+        .await
+        .is_some()
+    );
+    assert!(
+        get(
+            &s.client,
+            "fluxcd.controlplane.io/v1",
+            "ResourceSetInputProvider",
+            &s.ns,
+            "api-prs"
+        )
+        .await
+        .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_of_a_closed_pr_goes_the_gitops_way() {
+    let env = require_cluster!();
+    let s = scenario(&env, "closed").await;
+    // The PR was closed: the provider's next poll drops it. A leftover with prune disabled stays.
+    let mut keep = build::config_map(
+        &s.ns,
+        "api-1289-cache",
+        seedmod::owner_labels("api-pr-envs", &s.ns),
+    );
+    keep["metadata"]["labels"]["fluxcd.controlplane.io/prune"] = json!("disabled");
+    fixture::create(&s.client, &keep).await.unwrap();
+    let rset = seedmod::api_scenario(&s.ns, &s.infra)
+        .into_iter()
+        .find(|o| o["kind"] == "ResourceSet")
+        .unwrap();
+    let mut entries = rset["status"]["inventory"]["entries"]
+        .as_array()
+        .unwrap()
+        .clone();
+    entries.push(
+        json!({"id": seedmod::inventory_id(&s.ns, "api-1289-cache", "", "ConfigMap"), "v": "v1"}),
+    );
+    fixture::set_status(&s.client, &rset, json!({"inventory": {"entries": entries}}))
+        .await
+        .unwrap();
+    let provider = seedmod::api_scenario(&s.ns, &s.infra)
+        .into_iter()
+        .find(|o| o["kind"] == "ResourceSetInputProvider")
+        .unwrap();
+    let remaining: Vec<Value> = [&SEED_PRS[0], &SEED_PRS[2]]
+        .iter()
+        .map(|p| json!({"id": p.id, "sha": p.sha, "branch": p.branch}))
+        .collect();
+    fixture::set_status(
+        &s.client,
+        &provider,
+        json!({"exportedInputs": remaining.clone()}),
+    )
+    .await
+    .unwrap();
+    s.stand_in.export_next("api-prs", remaining);
+    let out = run(&env, &["delete", "1289", "-n", &s.ns, "--yes"]).await;
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("no longer exported: first the GitOps way"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("delete  ConfigMap/{}/api-1289-cache", s.ns)),
+        "{text}"
+    );
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
+            .await
+            .is_none(),
+        "pruned by the ResourceSet"
+    );
+    assert!(
+        get(&s.client, "v1", "ConfigMap", &s.ns, "api-1289-cache")
+            .await
+            .is_none(),
+        "prune-disabled leftover deleted"
+    );
+    assert!(
+        get(
+            &s.client,
+            "apps/v1",
+            "Deployment",
+            &s.ns,
+            "api-deployment-1289"
+        )
+        .await
+        .is_none()
+    );
+    let rset = get(
+        &s.client,
+        "fluxcd.controlplane.io/v1",
+        "ResourceSet",
+        &s.ns,
+        "api-pr-envs",
+    )
+    .await
+    .unwrap();
+    assert!(
+        rset["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"].is_string(),
+        "the ResourceSet was reconciled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_with_prune_false_removes_the_inventory_explicitly() {
+    let env = require_cluster!();
+    let s = scenario(&env, "noprune").await;
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        s.client.clone(),
+        &s.ns,
+        &fixture::api_resource(KS, "Kustomization"),
+    );
+    api.patch(
+        "api-pr-1301",
+        &Default::default(),
+        &kube::api::Patch::Merge(json!({"spec": {"prune": false}})),
+    )
+    .await
+    .unwrap();
+    let out = run(&env, &["delete", "1301", "-n", &s.ns, "--force", "--yes"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("has prune: false and would orphan it"),
+        "{text}"
+    );
+    for (av, kind, name) in [
+        ("apps/v1", "Deployment", "api-deployment-1301"),
+        ("v1", "Service", "api-1301"),
+        ("networking.k8s.io/v1", "Ingress", "api-ingress-1301"),
+    ] {
+        assert!(
+            get(&s.client, av, kind, &s.ns, name).await.is_none(),
+            "{kind}/{name} deleted explicitly"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_writes_change_nothing() {
+    let env = require_cluster!();
+    let s = scenario(&env, "nowrite").await;
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader", "namespace": s.ns},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]});
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "reader", "namespace": s.ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [{"kind": "User", "name": "restricted", "apiGroup": "rbac.authorization.k8s.io"}]});
+    fixture::create(&s.client, &role).await.unwrap();
+    fixture::create(&s.client, &binding).await.unwrap();
+    let restricted = |args: &[&str]| {
+        let mut cmd = plugin();
+        cmd.env("KUBECONFIG", &env.restricted_kubeconfig).args(args);
+        cmd.output().unwrap()
+    };
+    let out = restricted(&["reconcile", "1234", "-n", &s.ns]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "forbidden: cannot patch kustomizations.kustomize.toolkit.fluxcd.io in namespace {}",
+            s.ns
+        )),
+        "{err}"
+    );
+    let out = restricted(&["delete", "1289", "-n", &s.ns, "--force", "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains(&format!(
+            "forbidden: cannot delete kustomizations.kustomize.toolkit.fluxcd.io in namespace {}",
+            s.ns
+        )),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = restricted(&["render", "-n", &s.ns]);
+    assert!(
+        stderr_of(&out)
+            .contains("forbidden: cannot patch resourcesetinputproviders.fluxcd.controlplane.io"),
+        "{}",
+        stderr_of(&out)
+    );
+    for pr in &SEED_PRS {
+        let ks = get(
+            &s.client,
+            KS,
+            "Kustomization",
+            &s.ns,
+            &format!("api-pr-{}", pr.id),
+        )
+        .await
+        .expect("still there");
+        assert!(
+            ks["metadata"]["annotations"]
+                .get("reconcile.fluxcd.io/requestedAt")
+                .is_none(),
+            "nothing was patched"
+        );
+    }
+    let provider = get(
+        &s.client,
+        "fluxcd.controlplane.io/v1",
+        "ResourceSetInputProvider",
+        &s.ns,
+        "api-prs",
+    )
+    .await
+    .unwrap();
+    assert!(
+        provider["metadata"]["annotations"]
+            .get("reconcile.fluxcd.io/requestedAt")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_the_head_commit_and_github_output() {
+    let env = require_cluster!();
+    let s = scenario(&env, "wait").await;
+    let dir = tempfile::tempdir().unwrap();
+    let gh = dir.path().join("github_output");
+    let ns = s.ns.clone();
+    let admin = env.admin_kubeconfig.clone();
+    let gh2 = gh.clone();
+    // 1301 is Outdated: wait until the new commit is rendered and Ready.
+    let waiting = tokio::task::spawn_blocking(move || {
+        plugin()
+            .env("KUBECONFIG", &admin)
+            .env("GITHUB_OUTPUT", &gh2)
+            .args([
+                "wait",
+                "1301",
+                "-n",
+                &ns,
+                "-o",
+                "github",
+                "--timeout",
+                "30s",
+            ])
+            .output()
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        s.client.clone(),
+        &s.ns,
+        &fixture::api_resource(KS, "Kustomization"),
+    );
+    api.patch(
+        "api-pr-1301",
+        &Default::default(),
+        &kube::api::Patch::Merge(
+            json!({"spec": {"postBuild": {"substitute": {"COMMIT_SHA": SEED_PRS[2].sha}}}}),
+        ),
+    )
+    .await
+    .unwrap();
+    // kustomize-controller observes the new generation.
+    let ks = get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1301")
+        .await
+        .unwrap();
+    let generation = ks["metadata"]["generation"].as_i64().unwrap();
+    let mut c = seedmod::condition("Ready", "True", "ReconciliationSucceeded", "Applied");
+    c["observedGeneration"] = json!(generation);
+    fixture::set_status(
+        &s.client,
+        &ks,
+        json!({"observedGeneration": generation, "conditions": [c]}),
+    )
+    .await
+    .unwrap();
+    let out = waiting.await.unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "https://api-1301.preview.example.com\n");
+    assert_eq!(
+        std::fs::read_to_string(&gh).unwrap(),
+        "url=https://api-1301.preview.example.com\nstatus=Ready\n"
+    );
+
+    // A failing environment at its target commit: exit 1 with the reason.
+    let out = run(&env, &["wait", "1289", "-n", &s.ns, "--timeout", "10s"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("health check failed"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // Not exported yet: waits for it to appear; here it never does.
+    let out = run(&env, &["wait", "1500", "-n", &s.ns, "--timeout", "2s"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("not exported yet"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // A given --sha the provider does not export yet.
+    let out = run(
+        &env,
+        &[
+            "wait",
+            "1234",
+            "-n",
+            &s.ns,
+            "--sha",
+            "deadbeefcafe",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("waiting for deadbee"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = run(
+        &env,
+        &[
+            "wait",
+            "1234",
+            "-n",
+            &s.ns,
+            "--sha",
+            &SEED_PRS[0].sha[..7],
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["url"], "https://api-1234.preview.example.com");
+    assert_eq!(v["status"], "Ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_a_pr_that_appears_later() {
+    let env = require_cluster!();
+    let s = scenario(&env, "appear").await;
+    let ns = s.ns.clone();
+    let admin = env.admin_kubeconfig.clone();
+    let waiting = tokio::task::spawn_blocking(move || {
+        plugin()
+            .env("KUBECONFIG", &admin)
+            .args(["wait", "api-pr-envs/1500", "-n", &ns, "--timeout", "30s"])
+            .output()
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The provider exports it, the ResourceSet renders it.
+    let mut inputs: Vec<Value> = SEED_PRS
+        .iter()
+        .map(|p| json!({"id": p.id, "sha": p.sha, "branch": p.branch}))
+        .collect();
+    inputs.push(json!({"id": "1500", "sha": build::sha(1500), "branch": "feat/late"}));
+    s.stand_in.export_next("api-prs", inputs);
+    let out = run(&env, &["render", "-n", &s.ns]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = waiting.await.unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "https://api-1500.preview.example.com\n");
+}
+
+#[tokio::test]
+async fn open_prints_the_url_without_a_terminal() {
+    let env = require_cluster!();
+    let client = env.admin().await.unwrap();
+    let ns = fixture::namespace(&client, "open").await.unwrap();
+    let infra = fixture::namespace(&client, "infra").await.unwrap();
+    fixture::create_all(&client, &seedmod::api_scenario(&ns, &infra))
+        .await
+        .unwrap();
+    let out = plugin_as_admin(&env)
+        .args(["open", "1234", "-n", &ns])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "https://api-1234.preview.example.com\n");
+}
+
+/// The confirmation through a real terminal: "n" changes nothing, "y" deletes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_confirmation_on_a_terminal() {
+    let env = require_cluster!();
+    let s = scenario(&env, "confirm").await;
+    for (answer, expect_gone) in [("n", false), ("y", true)] {
+        let session = format!("kpdel-{}-{answer}", std::process::id());
+        let done = std::env::temp_dir().join(format!("{session}.done"));
+        let cmd = format!(
+            "KUBECONFIG={} {} delete 1289 -n {} --force > /dev/null; echo $? > {}",
+            env.admin_kubeconfig.display(),
+            env!("CARGO_BIN_EXE_kubectl-preview"),
+            s.ns,
+            done.display()
+        );
+        let tmux = |args: &[&str]| {
+            std::process::Command::new("tmux")
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        assert!(
+            tmux(&[
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "200",
+                "-y",
+                "40",
+                &cmd
+            ])
+            .status
+            .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = stdout_of(&tmux(&["capture-pane", "-p", "-t", &session]));
+            if screen.contains("Delete ") && screen.contains("?") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no prompt: {screen}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tmux(&["send-keys", "-t", &session, answer]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done.exists() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = tmux(&["kill-session", "-t", &session]);
+        let code = std::fs::read_to_string(&done).unwrap_or_default();
+        let _ = std::fs::remove_file(&done);
+        assert_eq!(
+            code.trim(),
+            if expect_gone { "0" } else { "1" },
+            "answer {answer}"
+        );
+        let present = get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
+            .await
+            .is_some();
+        assert_eq!(present, !expect_gone, "answer {answer}");
+    }
+}
