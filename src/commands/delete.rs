@@ -374,7 +374,7 @@ pub fn stick_hint(snapshot: &Snapshot, env: &Environment) -> String {
 fn comes_back(snapshot: &Snapshot, env: &Environment) -> String {
     let every = |meta: Option<&Meta>, default: &str| {
         meta.and_then(|m| m.annotations.get(RECONCILE_EVERY_ANNOTATION).cloned())
-            .unwrap_or_else(|| format!("{default} (default)"))
+            .unwrap_or_else(|| format!("{default}, the default"))
     };
     let provider = snapshot.providers.iter().find(|p| {
         p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name

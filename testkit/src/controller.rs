@@ -250,9 +250,29 @@ impl StandIn {
                         {
                             let patch =
                                 json!({"spec": {"postBuild": {"substitute": {"COMMIT_SHA": sha}}}});
-                            ks_api
+                            let patched = ks_api
                                 .patch(&ks_name, &PatchParams::default(), &Patch::Merge(&patch))
                                 .await?;
+                            // kustomize-controller applies the new generation.
+                            let generation = patched.metadata.generation.unwrap_or(1);
+                            let mut c = condition(
+                                "Ready",
+                                "True",
+                                "ReconciliationSucceeded",
+                                &format!("Applied revision: {}", seed::GIT_REVISION),
+                            );
+                            c["observedGeneration"] = json!(generation);
+                            let target = self.obj(
+                                "kustomize.toolkit.fluxcd.io/v1",
+                                "Kustomization",
+                                &ks_name,
+                            );
+                            set_status(
+                                &self.client,
+                                &target,
+                                json!({"observedGeneration": generation, "conditions": [c]}),
+                            )
+                            .await?;
                         }
                     }
                 }
