@@ -41,9 +41,6 @@ pub enum Error {
         source: kube::Error,
     },
 
-    #[error("`{0}` is not implemented yet")]
-    NotImplemented(&'static str),
-
     #[error("{0}")]
     Other(String),
 

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod deployed;
+pub mod doctor;
 pub mod environments;
 pub mod error;
 pub mod flux;

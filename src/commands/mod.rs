@@ -2,10 +2,11 @@
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub mod completion;
 pub mod delete;
+pub mod doctor;
 pub mod get;
 pub mod list;
 pub mod open;
@@ -27,6 +28,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Delete(args) => delete::run(&global, &args).await,
         Command::Wait(args) => wait::run(&global, &args).await,
         Command::Open(args) => open::run(&global, &args).await,
-        Command::Doctor(_) => Err(Error::NotImplemented("doctor")),
+        Command::Doctor(args) => doctor::run(&global, &args).await,
     }
 }
