@@ -304,7 +304,7 @@ async fn the_seed_has_no_errors_and_many_problems_at_once_fail() {
     );
     assert!(text.starts_with(&format!("ResourceSet {ns}/app: 4 finding(s)\n  error    credentials  ResourceSetInputProvider/{ns}/app-prs\n")), "{text}");
     assert!(
-        text.contains("    fix:\n      kubectl create secret generic github-auth"),
+        text.contains("    fix:\n      create it (sealed or external, not in plain git):\n        kubectl create secret generic github-auth"),
         "{text}"
     );
 }
