@@ -34,7 +34,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = crate::completion::context_completer())]
     pub context: Option<String>,
     /// The kubeconfig cluster to use
     #[arg(long, global = true, value_name = "NAME")]
@@ -43,7 +43,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
     /// Namespace scope (default: the context's namespace, else `default`)
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE", add = crate::completion::namespace_completer())]
     pub namespace: Option<String>,
     /// Look in all namespaces
     #[arg(short = 'A', long, global = true)]
@@ -86,7 +86,7 @@ pub enum Command {
     Open(EnvArg),
     /// Check preview setups against the known gotchas
     Doctor(DoctorArgs),
-    /// Print a shell completion script
+    /// Print a shell completion script (completes environments from the live cluster)
     Completion(CompletionArgs),
     /// Print the plugin version and, when reachable, the server's and which Flux APIs it serves
     Version(VersionArgs),
@@ -110,10 +110,10 @@ pub struct ListArgs {
     #[arg(long)]
     pub no_headers: bool,
     /// Only environments with this STATUS (Failed, Progressing, Outdated, Suspended, Pending, Ready, Unknown)
-    #[arg(long, value_name = "STATUS")]
+    #[arg(long, value_name = "STATUS", add = clap_complete::engine::ArgValueCandidates::new(crate::completion::statuses))]
     pub status: Option<String>,
     /// Only environments of this ResourceSet
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = crate::completion::resource_set_completer())]
     pub resourceset: Option<String>,
     /// Only pull requests by this author
     #[arg(long, value_name = "AUTHOR")]
@@ -133,6 +133,7 @@ pub enum DetailOutput {
 #[derive(Debug, Args)]
 pub struct EnvArg {
     /// Environment: PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR (a picker when omitted on a terminal)
+    #[arg(add = crate::completion::env_completer())]
     pub env: Option<String>,
 }
 
@@ -172,6 +173,7 @@ pub struct ReconcileArgs {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// A preview ResourceSet or an environment (default: every preview ResourceSet in scope)
+    #[arg(add = crate::completion::render_target_completer())]
     pub target: Option<String>,
     #[command(flatten)]
     pub wait: WaitFlags,
@@ -224,6 +226,7 @@ pub enum DoctorOutput {
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Check only this ResourceSet
+    #[arg(add = crate::completion::resource_set_completer())]
     pub resourceset: Option<String>,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value = "text")]

@@ -4,6 +4,7 @@ pub mod attribution;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod completion;
 pub mod deployed;
 pub mod doctor;
 pub mod environments;

@@ -300,3 +300,24 @@ async fn fetch_dependencies(session: &Session, scope: &str, snapshot: &mut Snaps
     }
     Ok(())
 }
+
+/// Only providers and ResourceSets (two LISTs): enough to name environments, for completion.
+pub async fn fetch_catalog_sources(session: &Session) -> Result<Snapshot> {
+    let scope = session.scope().map(str::to_string);
+    let ns = scope.as_deref();
+    let mut snapshot = Snapshot {
+        scope: scope.clone(),
+        ..Default::default()
+    };
+    let (providers, rsets) = futures::try_join!(
+        list::<Provider>(session, Kind::Provider, ns),
+        list::<ResourceSet>(session, Kind::ResourceSet, ns),
+    )?;
+    let mut v = Vec::new();
+    absorb(providers, Kind::Provider, &mut snapshot, &mut v);
+    snapshot.providers = v;
+    let mut v = Vec::new();
+    absorb(rsets, Kind::ResourceSet, &mut snapshot, &mut v);
+    snapshot.resource_sets = v;
+    Ok(snapshot)
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local, real Kubernetes control plane the tests and the demo run against.
 #
-#   testenv.sh build   build kube-apiserver, kubectl, etcd (and the Flux Operator CLI) from the Go
+#   testenv.sh build   build kube-apiserver, kubectl, etcd, the Flux Operator CLI and krew from the Go
 #                      module proxy into a cache keyed by each go.sum; a warm cache costs nothing
 #   testenv.sh up      start etcd + kube-apiserver on free loopback ports, write kubeconfigs,
 #                      install the Flux Operator, Flux and Gateway API CRDs; prints `export` lines
@@ -57,10 +57,23 @@ build_fluxop() {
     rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+build_krew() {
+    local out; out=$(bin_dir krew)
+    if [[ -x $out/kubectl-krew && -x $out/validate-krew-manifest ]]; then log "krew cached in $out"; return; fi
+    mkdir -p "$out.tmp"
+    log "building krew and validate-krew-manifest"
+    (
+        cd "$here/go/krew"
+        go build -trimpath -ldflags "-s -w" -o "$out.tmp/kubectl-krew" sigs.k8s.io/krew/cmd/krew
+        go build -trimpath -ldflags "-s -w" -o "$out.tmp/validate-krew-manifest" sigs.k8s.io/krew/cmd/validate-krew-manifest
+    )
+    rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
 cmd_build() {
     build_k8s
-    [[ -f $here/go/flux-operator/go.mod ]] && build_fluxop
-    return 0
+    build_fluxop
+    build_krew
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -77,6 +90,7 @@ export KP_TEST_KUBECONFIG_RESTRICTED='$state/restricted.kubeconfig'
 export KP_TEST_AUDIT_LOG='$state/audit.log'
 E
     if [[ -x $(bin_dir flux-operator)/flux-operator ]]; then echo "export KP_TEST_FLUX_OPERATOR='$(bin_dir flux-operator)/flux-operator'"; fi
+    if [[ -x $(bin_dir krew)/kubectl-krew ]]; then echo "export KP_TEST_KREW_BIN='$(bin_dir krew)'"; fi
 }
 
 gen_pki() {

@@ -1,18 +1,13 @@
-//! `completion SHELL`: a static completion script generated from the CLI definition.
+//! `completion SHELL`: the shell's registration script. It calls back into the binary at each
+//! <TAB> (clap_complete's dynamic completion), so environment references, ResourceSets and
+//! namespaces come from the live cluster.
 use std::process::ExitCode;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionArgs};
+use crate::cli::CompletionArgs;
 use crate::error::Result;
 
 pub fn run(args: &CompletionArgs) -> Result<ExitCode> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(
-        args.shell,
-        &mut cmd,
-        "kubectl-preview",
-        &mut std::io::stdout(),
-    );
+    let mut out = std::io::stdout().lock();
+    crate::completion::registration(args.shell, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,294 @@
+//! Shell completion, one engine for both paths: clap_complete's dynamic completion for
+//! `kubectl-preview <TAB>` (`COMPLETE=bash kubectl-preview`), and kubectl's plugin completion
+//! (`kubectl preview <TAB>` runs `kubectl_complete-preview ARGS… WORD`, which calls
+//! `kubectl-preview __complete ARGS… WORD` and reads cobra's protocol: `value<TAB>description`
+//! lines, then `:<directive>`). Values come from the live cluster with a short timeout: a slow or
+//! unreachable cluster gives no candidates, never a hung shell.
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use clap::CommandFactory;
+use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
+
+use crate::cli::{Cli, GlobalArgs};
+
+/// The whole time a completion may spend on the cluster.
+const BUDGET: Duration = Duration::from_millis(1500);
+
+/// cobra's ShellCompDirective bits.
+const NO_FILE_COMP: u8 = 4;
+const DEFAULT: u8 = 0;
+
+static TYPED: OnceLock<Vec<String>> = OnceLock::new();
+
+/// The words typed so far, for the flags that scope the cluster queries (`--context`, `-n`, …).
+fn typed() -> Vec<String> {
+    TYPED
+        .get()
+        .cloned()
+        .unwrap_or_else(|| std::env::args().collect())
+}
+
+/// The connection flags among the typed words.
+fn scope_flags(words: &[String]) -> GlobalArgs {
+    let mut g = GlobalArgs {
+        request_timeout: BUDGET,
+        ..Default::default()
+    };
+    let mut it = words.iter().peekable();
+    while let Some(w) = it.next() {
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (w.clone(), None),
+        };
+        let mut value = || inline.clone().or_else(|| it.peek().map(|v| v.to_string()));
+        match flag.as_str() {
+            "--kubeconfig" => g.kubeconfig = value().map(Into::into),
+            "--context" => g.context = value(),
+            "--cluster" => g.cluster = value(),
+            "--user" => g.user = value(),
+            "-n" | "--namespace" => g.namespace = value().filter(|v| !v.is_empty()),
+            "-A" | "--all-namespaces" => g.all_namespaces = true,
+            "--as" => g.as_user = value(),
+            "--insecure-skip-tls-verify" => g.insecure_skip_tls_verify = true,
+            _ => {}
+        }
+    }
+    g
+}
+
+/// Runs a cluster query within the budget on its own small runtime; `None` on any failure.
+fn with_cluster<T>(query: impl AsyncFnOnce(crate::client::Session) -> Option<T>) -> Option<T> {
+    let global = scope_flags(&typed());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async move {
+        tokio::time::timeout(BUDGET, async move {
+            let session = crate::client::connect(&global).await.ok()?;
+            query(session).await
+        })
+        .await
+        .ok()
+        .flatten()
+    })
+}
+
+fn candidates(current: &OsStr, items: Vec<(String, Option<String>)>) -> Vec<CompletionCandidate> {
+    let prefix = current.to_string_lossy();
+    items
+        .into_iter()
+        .filter(|(v, _)| v.starts_with(prefix.as_ref()))
+        .map(|(v, help)| CompletionCandidate::new(v).help(help.map(Into::into)))
+        .collect()
+}
+
+/// Environment references in scope, as short as they can be, with the PR title as description.
+fn environments(current: &OsStr) -> Vec<CompletionCandidate> {
+    let items = with_cluster(async |session| {
+        let all = session.all_namespaces;
+        let snapshot = crate::snapshot::fetch_catalog_sources(&session)
+            .await
+            .ok()?;
+        let catalog = crate::environments::build(&snapshot, &Default::default());
+        let envs = &catalog.environments;
+        Some(
+            envs.iter()
+                .map(|e| {
+                    let id = e.name.rsplit('/').next().unwrap_or(&e.pr.id).to_string();
+                    let unique = envs.iter().filter(|o| o.pr.id == e.pr.id).count() == 1;
+                    let value = if all {
+                        e.name.clone()
+                    } else if unique {
+                        id
+                    } else {
+                        format!("{}/{id}", e.resource_set)
+                    };
+                    let help =
+                        e.pr.title
+                            .clone()
+                            .unwrap_or_else(|| e.pr.branch.clone().unwrap_or_default());
+                    (value, Some(help))
+                })
+                .collect(),
+        )
+    });
+    candidates(current, items.unwrap_or_default())
+}
+
+fn resource_sets(current: &OsStr) -> Vec<CompletionCandidate> {
+    let items = with_cluster(async |session| {
+        let snapshot = crate::snapshot::fetch_catalog_sources(&session)
+            .await
+            .ok()?;
+        let catalog = crate::environments::build(&snapshot, &Default::default());
+        Some(
+            catalog
+                .preview_sets
+                .iter()
+                .map(|s| {
+                    let providers: Vec<String> =
+                        s.providers.iter().map(|p| p.name.clone()).collect();
+                    (
+                        s.name.clone(),
+                        Some(format!(
+                            "ResourceSet in {} (providers: {})",
+                            s.namespace,
+                            providers.join(", ")
+                        )),
+                    )
+                })
+                .collect(),
+        )
+    });
+    candidates(current, items.unwrap_or_default())
+}
+
+fn render_targets(current: &OsStr) -> Vec<CompletionCandidate> {
+    let mut out = resource_sets(current);
+    out.extend(environments(current));
+    out
+}
+
+fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
+    #[derive(serde::Deserialize)]
+    struct List {
+        #[serde(default)]
+        items: Vec<crate::objects::Object>,
+    }
+    let items = with_cluster(async |session| {
+        let request = http::Request::get("/api/v1/namespaces")
+            .body(Vec::new())
+            .ok()?;
+        let list: List = session.client.request(request).await.ok()?;
+        Some(
+            list.items
+                .into_iter()
+                .map(|n| (n.metadata.name, None))
+                .collect(),
+        )
+    });
+    candidates(current, items.unwrap_or_default())
+}
+
+fn contexts(current: &OsStr) -> Vec<CompletionCandidate> {
+    let global = scope_flags(&typed());
+    let items = crate::client::load_kubeconfig(global.kubeconfig.as_ref())
+        .map(|k| k.contexts.into_iter().map(|c| (c.name, None)).collect())
+        .unwrap_or_default();
+    candidates(current, items)
+}
+
+pub fn statuses() -> Vec<CompletionCandidate> {
+    crate::health::Status::ALL
+        .iter()
+        .map(|s| CompletionCandidate::new(s.to_string()))
+        .collect()
+}
+
+pub fn env_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(environments)
+}
+pub fn resource_set_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(resource_sets)
+}
+pub fn render_target_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(render_targets)
+}
+pub fn namespace_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(namespaces)
+}
+pub fn context_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(contexts)
+}
+
+/// `kubectl-preview __complete ARGS… WORD`: cobra's protocol, as kubectl's plugin completion
+/// expects it from `kubectl_complete-preview`.
+pub fn cobra(args: &[String]) -> std::io::Result<()> {
+    let _ = TYPED.set(args.to_vec());
+    let mut words: Vec<OsString> = vec!["kubectl-preview".into()];
+    words.extend(args.iter().map(OsString::from));
+    if words.len() == 1 {
+        words.push(OsString::new());
+    }
+    let index = words.len() - 1;
+    let previous = if index >= 2 {
+        words[index - 1].to_string_lossy().to_string()
+    } else {
+        String::new()
+    };
+    let mut out = std::io::stdout().lock();
+    // A path is expected: let the shell complete files.
+    if previous == "--kubeconfig" {
+        writeln!(out, ":{DEFAULT}")?;
+        return Ok(());
+    }
+    let current = words[index].to_string_lossy().to_string();
+    let mut cmd = Cli::command();
+    let mut found = clap_complete::engine::complete(
+        &mut cmd,
+        words,
+        index,
+        std::env::current_dir().ok().as_deref(),
+    )
+    .unwrap_or_default();
+    // The engine keeps one name per subcommand (the first alphabetically: `describe` for `get`);
+    // offer the canonical name too.
+    let top = Cli::command();
+    for sub in top.get_subcommands() {
+        let aliased = found
+            .iter()
+            .any(|c| sub.get_visible_aliases().any(|a| c.get_value() == a));
+        let present = found.iter().any(|c| c.get_value() == sub.get_name());
+        if aliased && !present && sub.get_name().starts_with(current.as_str()) {
+            let about = sub.get_about().map(|a| a.to_string());
+            found.push(CompletionCandidate::new(sub.get_name()).help(about.map(Into::into)));
+        }
+    }
+    for c in found.iter().filter(|c| !c.is_hide_set()) {
+        let value = c.get_value().to_string_lossy();
+        match c.get_help() {
+            Some(help) => {
+                let help = help.to_string();
+                let help = help.lines().next().unwrap_or("");
+                writeln!(out, "{value}\t{help}")?;
+            }
+            None => writeln!(out, "{value}")?,
+        }
+    }
+    writeln!(out, ":{NO_FILE_COMP}")?;
+    Ok(())
+}
+
+/// Handles `COMPLETE=<shell> kubectl-preview …` (the direct `kubectl-preview <TAB>` case).
+pub fn dynamic() {
+    if std::env::var_os("COMPLETE").is_some() {
+        let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
+        let _ = TYPED.set(words);
+    }
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
+}
+
+/// The registration script `completion SHELL` prints: it asks the binary for candidates at
+/// each <TAB>, so environment references come from the live cluster.
+pub fn registration(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
+    let completer: &dyn EnvCompleter = match shell {
+        clap_complete::Shell::Bash => &Bash,
+        clap_complete::Shell::Zsh => &Zsh,
+        clap_complete::Shell::Fish => &Fish,
+        clap_complete::Shell::PowerShell => &Powershell,
+        clap_complete::Shell::Elvish => &clap_complete::env::Elvish,
+        _ => &Bash,
+    };
+    completer.write_registration(
+        "COMPLETE",
+        "kubectl-preview",
+        "kubectl-preview",
+        "kubectl-preview",
+        out,
+    )
+}
