@@ -391,19 +391,21 @@ fn build_set(
         }
     }
     let dependency = |dep_ns: &str, name: &str| -> Dependency {
-        let found = snapshot
-            .flux
-            .iter()
-            .find(|f| {
-                f.kind == "Kustomization"
-                    && f.metadata.namespace == dep_ns
-                    && f.metadata.name == name
-            })
+        // Kustomizations depend on Kustomizations; a HelmRelease of the same name is the fallback.
+        let found = index
+            .flux(&ObjectRef::new(
+                flux::KUSTOMIZE_GROUP,
+                "Kustomization",
+                dep_ns,
+                name,
+            ))
             .or_else(|| {
-                snapshot
-                    .flux
-                    .iter()
-                    .find(|f| f.metadata.namespace == dep_ns && f.metadata.name == name)
+                index.flux(&ObjectRef::new(
+                    flux::HELM_GROUP,
+                    "HelmRelease",
+                    dep_ns,
+                    name,
+                ))
             });
         match found {
             None => Dependency::Unknown,

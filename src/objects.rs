@@ -328,16 +328,101 @@ impl FluxObject {
 
 // ---- Workloads and networking -----------------------------------------------------------------
 
-/// Ingress, HTTPRoute, Service, Deployment or StatefulSet: only spec/status fields read by
-/// `urls` and `health` (as raw JSON, the shapes differ per kind).
+/// Ingress, HTTPRoute, Service, Deployment, StatefulSet or Pod: only the spec/status fields read
+/// by `urls` and `health` are kept (as JSON, the shapes differ per kind); everything else (pod
+/// templates above all) is skipped while decoding, which keeps large lists cheap.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct Object {
     #[serde(default)]
     pub metadata: Meta,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "trimmed_spec")]
     pub spec: Value,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "trimmed_status")]
     pub status: Value,
+}
+
+/// Spec fields used: workloads (`replicas`, `selector`), Services (`type`, `ports`), Ingresses
+/// (`rules`, `tls`), HTTPRoutes (`hostnames`), Pods (`containers` is not needed).
+const SPEC_FIELDS: [&str; 7] = [
+    "replicas",
+    "selector",
+    "type",
+    "ports",
+    "rules",
+    "tls",
+    "hostnames",
+];
+/// Status fields used: workload availability, LoadBalancer addresses, pod container states.
+const STATUS_FIELDS: [&str; 7] = [
+    "replicas",
+    "readyReplicas",
+    "availableReplicas",
+    "observedGeneration",
+    "conditions",
+    "loadBalancer",
+    "containerStatuses",
+];
+
+struct Trimmed(&'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Trimmed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Trimmed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.0.contains(&key.as_ref()) {
+                out.insert(key.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    // Anything but an object (null, a malformed value) is as good as empty.
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+}
+
+fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    serde::de::DeserializeSeed::deserialize(Trimmed(&SPEC_FIELDS), d)
+}
+
+fn trimmed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    serde::de::DeserializeSeed::deserialize(Trimmed(&STATUS_FIELDS), d)
 }
 
 #[cfg(test)]
@@ -372,6 +457,27 @@ mod tests {
             LabelSelector::default().matches(&labels(&[])),
             "empty selector matches all"
         );
+    }
+
+    #[test]
+    fn workloads_keep_only_what_is_read() {
+        let d: Object = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "api", "managedFields": [{"manager": "x"}]},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}}, "template": {"spec": {"containers": []}}},
+            "status": {"availableReplicas": 1, "conditions": [{"type": "Available"}], "collisionCount": 3}
+        }))
+        .unwrap();
+        assert_eq!(
+            d.spec,
+            serde_json::json!({"replicas": 2, "selector": {"matchLabels": {"app": "api"}}})
+        );
+        assert_eq!(
+            d.status,
+            serde_json::json!({"availableReplicas": 1, "conditions": [{"type": "Available"}]})
+        );
+        let odd: Object =
+            serde_json::from_value(serde_json::json!({"spec": "x", "status": [1]})).unwrap();
+        assert_eq!((odd.spec, odd.status), (Value::Null, Value::Null));
     }
 
     #[test]

@@ -1,0 +1,62 @@
+//! The pure core at scale, without a cluster: the scale fixture's objects as a snapshot, through
+//! `environments::build` and the table. Prints figures (median of 15 runs); `cargo bench --bench core`.
+use std::time::{Duration, Instant};
+
+use kubectl_preview::commands::list;
+use kubectl_preview::environments::{self, PodProblems};
+use kubectl_preview::snapshot::{Kind, Snapshot};
+use serde_json::Value;
+
+fn snapshot_of(objects: &[Value]) -> Snapshot {
+    let mut s = Snapshot::default();
+    for o in objects {
+        let v = o.clone();
+        match o["kind"].as_str().unwrap_or_default() {
+            "ResourceSetInputProvider" => s.providers.push(serde_json::from_value(v).unwrap()),
+            "ResourceSet" => s.resource_sets.push(serde_json::from_value(v).unwrap()),
+            "Kustomization" => {
+                let mut f: kubectl_preview::objects::FluxObject =
+                    serde_json::from_value(v).unwrap();
+                f.kind = "Kustomization".into();
+                s.flux.push(f)
+            }
+            kind => {
+                if let Some(k) = Kind::ALL.into_iter().find(|k| k.kind_name() == kind) {
+                    s.objects
+                        .entry(k)
+                        .or_default()
+                        .push(serde_json::from_value(v).unwrap());
+                }
+            }
+        }
+    }
+    s
+}
+
+fn median(mut d: Vec<Duration>) -> Duration {
+    d.sort();
+    d[d.len() / 2]
+}
+
+fn main() {
+    for n in [100usize, 1000, 3000] {
+        let (_, objects) = testkit::scale::scale(n, 10, "bench");
+        let snapshot = snapshot_of(&objects);
+        let (mut build, mut table) = (Vec::new(), Vec::new());
+        for _ in 0..15 {
+            let t = Instant::now();
+            let catalog = environments::build(&snapshot, &PodProblems::new());
+            build.push(t.elapsed());
+            let envs: Vec<_> = catalog.environments.iter().collect();
+            let t = Instant::now();
+            let text = list::render_table(&envs, false, true, false);
+            table.push(t.elapsed());
+            assert_eq!(text.lines().count(), n + 1);
+        }
+        println!(
+            "N={n:>5}: environments::build {:>8.2?}   render_table {:>8.2?}",
+            median(build),
+            median(table)
+        );
+    }
+}
