@@ -107,13 +107,14 @@ impl fmt::Display for ProviderInfo {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Item<'a> {
     Flux(&'a FluxObject),
     Object(&'a Object),
 }
 
-impl Item<'_> {
-    fn meta(&self) -> &Meta {
+impl<'a> Item<'a> {
+    fn meta(self) -> &'a Meta {
         match self {
             Item::Flux(f) => &f.metadata,
             Item::Object(o) => &o.metadata,
@@ -121,25 +122,20 @@ impl Item<'_> {
     }
 }
 
-type Key = (String, String, String, String);
-
-fn key_of(r: &ObjectRef) -> Key {
-    (
-        r.group.clone(),
-        r.kind.clone(),
-        r.namespace.clone(),
-        r.name.clone(),
-    )
-}
+/// (group, kind, namespace, name), borrowed from the snapshot: building the index allocates
+/// nothing per object.
+type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// Lookup of snapshot objects by identity.
 struct Index<'a> {
-    items: HashMap<Key, Item<'a>>,
+    items: HashMap<Key<'a>, Item<'a>>,
 }
 
 impl<'a> Index<'a> {
     fn new(snapshot: &'a Snapshot) -> Self {
-        let mut items = HashMap::new();
+        let mut items = HashMap::with_capacity(
+            snapshot.flux.len() + snapshot.objects.values().map(Vec::len).sum::<usize>(),
+        );
         for f in &snapshot.flux {
             let group = if f.kind == "HelmRelease" {
                 flux::HELM_GROUP
@@ -148,10 +144,10 @@ impl<'a> Index<'a> {
             };
             items.insert(
                 (
-                    group.to_string(),
-                    f.kind.clone(),
-                    f.metadata.namespace.clone(),
-                    f.metadata.name.clone(),
+                    group,
+                    f.kind.as_str(),
+                    f.metadata.namespace.as_str(),
+                    f.metadata.name.as_str(),
                 ),
                 Item::Flux(f),
             );
@@ -161,10 +157,10 @@ impl<'a> Index<'a> {
             for o in objects {
                 items.insert(
                     (
-                        group.to_string(),
-                        kind.kind_name().to_string(),
-                        o.metadata.namespace.clone(),
-                        o.metadata.name.clone(),
+                        group,
+                        kind.kind_name(),
+                        o.metadata.namespace.as_str(),
+                        o.metadata.name.as_str(),
                     ),
                     Item::Object(o),
                 );
@@ -173,8 +169,17 @@ impl<'a> Index<'a> {
         Index { items }
     }
 
-    fn get(&self, r: &ObjectRef) -> Option<&Item<'a>> {
-        self.items.get(&key_of(r))
+    fn get(&self, r: &ObjectRef) -> Option<Item<'a>> {
+        // The map is covariant in its key: a shorter-lived borrowed key looks it up.
+        let items: &HashMap<Key<'_>, Item<'a>> = &self.items;
+        items
+            .get(&(
+                r.group.as_str(),
+                r.kind.as_str(),
+                r.namespace.as_str(),
+                r.name.as_str(),
+            ))
+            .copied()
     }
 
     fn flux(&self, r: &ObjectRef) -> Option<&'a FluxObject> {
@@ -471,7 +476,7 @@ fn build_set(
                     && matches!(o.reference.kind.as_str(), "Deployment" | "StatefulSet")
             })
             .filter_map(|o| match index.get(&o.reference) {
-                Some(Item::Object(w)) => Some((&o.reference, *w)),
+                Some(Item::Object(w)) => Some((&o.reference, w)),
                 _ => None,
             })
             .collect();
@@ -560,7 +565,7 @@ fn build_set(
     (envs, set)
 }
 
-fn env_object(r: &ObjectRef, rule: Rule, item: Option<&Item<'_>>) -> EnvObject {
+fn env_object(r: &ObjectRef, rule: Rule, item: Option<Item<'_>>) -> EnvObject {
     let (ready, message) = match item {
         Some(Item::Flux(f)) => match find_condition(&f.status.conditions, "Ready") {
             Some(c) => (Some(c.status.clone()), Some(c.message.clone())),

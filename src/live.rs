@@ -51,89 +51,97 @@ fn typed(kind: Kind, obj: &DynamicObject) -> Option<Typed> {
     })
 }
 
-type Key = (String, String);
-
-/// The objects of every target, kept current from watch events.
+/// Objects received during a (re)list of a target, swapped in at InitDone.
 #[derive(Default)]
 struct Stores {
-    live: BTreeMap<Target, BTreeMap<Key, Typed>>,
-    /// Objects received during a (re)list, swapped in at InitDone.
-    pending: BTreeMap<Target, BTreeMap<Key, Typed>>,
+    pending: BTreeMap<Target, Vec<Typed>>,
+}
+
+fn meta_of(t: &Typed) -> &crate::objects::Meta {
+    match t {
+        Typed::Provider(p) => &p.metadata,
+        Typed::ResourceSet(r) => &r.metadata,
+        Typed::Flux(f) => &f.metadata,
+        Typed::Object(o) => &o.metadata,
+    }
+}
+
+/// Keeps `out`'s objects of `kind` (optionally in one namespace) only where `keep` says so.
+fn retain_kind(out: &mut Snapshot, kind: Kind, keep: impl Fn(&crate::objects::Meta) -> bool) {
+    match kind {
+        Kind::Provider => out.providers.retain(|p| keep(&p.metadata)),
+        Kind::ResourceSet => out.resource_sets.retain(|r| keep(&r.metadata)),
+        Kind::Kustomization | Kind::HelmRelease => out
+            .flux
+            .retain(|f| f.kind != kind.kind_name() || keep(&f.metadata)),
+        _ => out
+            .objects
+            .entry(kind)
+            .or_default()
+            .retain(|o| keep(&o.metadata)),
+    }
+}
+
+fn push(out: &mut Snapshot, kind: Kind, t: Typed) {
+    match t {
+        Typed::Provider(p) => out.providers.push(p),
+        Typed::ResourceSet(r) => out.resource_sets.push(r),
+        Typed::Flux(f) => out.flux.push(f),
+        Typed::Object(o) => out.objects.entry(kind).or_default().push(o),
+    }
 }
 
 impl Stores {
-    fn apply(&mut self, target: &Target, event: watcher::Event<DynamicObject>) -> bool {
-        let key = |o: &DynamicObject| {
-            (
+    /// Applies one event to the live snapshot in place (no copy of the other objects).
+    fn apply(
+        &mut self,
+        target: &Target,
+        event: watcher::Event<DynamicObject>,
+        out: &mut Snapshot,
+    ) -> bool {
+        let same = |o: &DynamicObject| {
+            let (ns, name) = (
                 o.metadata.namespace.clone().unwrap_or_default(),
                 o.metadata.name.clone().unwrap_or_default(),
-            )
+            );
+            move |m: &crate::objects::Meta| !(m.namespace == ns && m.name == name)
         };
         match event {
             watcher::Event::Apply(o) => {
                 let Some(t) = typed(target.kind, &o) else {
                     return false;
                 };
-                self.live
-                    .entry(target.clone())
-                    .or_default()
-                    .insert(key(&o), t);
+                retain_kind(out, target.kind, same(&o));
+                push(out, target.kind, t);
                 true
             }
-            watcher::Event::Delete(o) => self
-                .live
-                .entry(target.clone())
-                .or_default()
-                .remove(&key(&o))
-                .is_some(),
+            watcher::Event::Delete(o) => {
+                retain_kind(out, target.kind, same(&o));
+                true
+            }
             watcher::Event::Init => {
-                self.pending.insert(target.clone(), BTreeMap::new());
+                self.pending.insert(target.clone(), Vec::new());
                 false
             }
             watcher::Event::InitApply(o) => {
                 if let Some(t) = typed(target.kind, &o) {
-                    self.pending
-                        .entry(target.clone())
-                        .or_default()
-                        .insert(key(&o), t);
+                    self.pending.entry(target.clone()).or_default().push(t);
                 }
                 false
             }
             watcher::Event::InitDone => {
                 let fresh = self.pending.remove(target).unwrap_or_default();
-                self.live.insert(target.clone(), fresh);
+                let scope = target.namespace.clone();
+                retain_kind(out, target.kind, |m| {
+                    scope.as_ref().is_some_and(|ns| *ns != m.namespace)
+                });
+                for t in fresh {
+                    debug_assert!(scope.as_ref().is_none_or(|ns| *ns == meta_of(&t).namespace));
+                    push(out, target.kind, t);
+                }
                 true
             }
         }
-    }
-
-    fn snapshot(&self, base: &Snapshot) -> Snapshot {
-        let mut s = Snapshot {
-            scope: base.scope.clone(),
-            missing: base.missing.clone(),
-            problems: base.problems.clone(),
-            ..Default::default()
-        };
-        for kind in [
-            Kind::Ingress,
-            Kind::HttpRoute,
-            Kind::Service,
-            Kind::Deployment,
-            Kind::StatefulSet,
-        ] {
-            s.objects.insert(kind, Vec::new());
-        }
-        for (target, objects) in &self.live {
-            for o in objects.values() {
-                match o.clone() {
-                    Typed::Provider(p) => s.providers.push(p),
-                    Typed::ResourceSet(r) => s.resource_sets.push(r),
-                    Typed::Flux(f) => s.flux.push(f),
-                    Typed::Object(x) => s.objects.entry(target.kind).or_default().push(x),
-                }
-            }
-        }
-        s
     }
 }
 
@@ -189,7 +197,8 @@ type WatchEvent = (
 );
 
 pub struct Live {
-    first: Snapshot,
+    /// The first LIST, then kept current by the watches.
+    current: Snapshot,
     targets: Vec<Target>,
     events: futures::stream::SelectAll<BoxStream<'static, WatchEvent>>,
     stores: Stores,
@@ -215,7 +224,7 @@ impl Live {
         });
         let events = futures::stream::select_all(streams);
         Ok(Live {
-            first,
+            current: first,
             targets,
             events,
             stores: Stores::default(),
@@ -225,12 +234,12 @@ impl Live {
 
     /// The snapshot of the first LIST.
     pub fn first(&self) -> &Snapshot {
-        &self.first
+        &self.current
     }
 
     /// Waits for the next batch of changes and returns the snapshot after it; `None` when every
     /// watch has ended.
-    pub async fn next(&mut self) -> Option<Snapshot> {
+    pub async fn next(&mut self) -> Option<&Snapshot> {
         loop {
             let (i, event) = self.events.next().await?;
             let mut changed = self.handle(i, event);
@@ -239,13 +248,13 @@ impl Live {
                 while let Some(Some((i, event))) = self.events.next().now_or_never() {
                     changed |= self.handle(i, event);
                 }
-                match tokio::time::timeout(Duration::from_millis(15), self.events.next()).await {
+                match tokio::time::timeout(Duration::from_millis(5), self.events.next()).await {
                     Ok(Some((i, event))) => changed |= self.handle(i, event),
                     _ => break,
                 }
             }
             if changed && self.initialized.len() == self.targets.len() {
-                return Some(self.stores.snapshot(&self.first));
+                return Some(&self.current);
             }
         }
     }
@@ -261,7 +270,7 @@ impl Live {
                 if matches!(ev, watcher::Event::InitDone) {
                     self.initialized.insert(index);
                 }
-                self.stores.apply(target, ev)
+                self.stores.apply(target, ev, &mut self.current)
             }
             Err(e) => {
                 eprintln!(

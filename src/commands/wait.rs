@@ -134,7 +134,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
         let Some(snapshot) = next else {
             return Err(Error::Other("the watches ended".into()));
         };
-        (verdict, env) = self::verdict(&snapshot, &parsed, args.sha.as_deref());
+        (verdict, env) = self::verdict(snapshot, &parsed, args.sha.as_deref());
     }
     let env = env.expect("a final verdict has an environment or is an error");
     if let Verdict::Failed(why) = verdict {

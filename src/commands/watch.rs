@@ -44,7 +44,7 @@ pub async fn run(session: Session, args: &ListArgs, status: Option<Status>) -> R
             next = live.next() => next,
         };
         let Some(snapshot) = next else { break };
-        let table = render(&snapshot, args, status, session.all_namespaces);
+        let table = render(snapshot, args, status, session.all_namespaces);
         if table != last {
             draw(&table, terminal, false)?;
             last = table;
