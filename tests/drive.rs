@@ -762,57 +762,18 @@ async fn delete_confirmation_on_a_terminal() {
     let s = scenario(&env, "confirm").await;
     for (answer, expect_gone) in [("n", false), ("y", true)] {
         let session = format!("kpdel-{}-{answer}", std::process::id());
-        let done = std::env::temp_dir().join(format!("{session}.done"));
         let cmd = format!(
-            "KUBECONFIG={} {} delete 1289 -n {} --force > /dev/null; echo $? > {}",
+            "KUBECONFIG={} {} delete 1289 -n {} --force > /dev/null",
             env.admin_kubeconfig.display(),
             env!("CARGO_BIN_EXE_kubectl-preview"),
-            s.ns,
-            done.display()
+            s.ns
         );
-        let tmux = |args: &[&str]| {
-            std::process::Command::new("tmux")
-                .args(args)
-                .output()
-                .unwrap()
-        };
-        assert!(
-            tmux(&[
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "200",
-                "-y",
-                "40",
-                &cmd
-            ])
-            .status
-            .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = stdout_of(&tmux(&["capture-pane", "-p", "-t", &session]));
-            if screen.contains("Delete ") && screen.contains("?") {
-                break;
-            }
-            assert!(Instant::now() < deadline, "no prompt: {screen}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        tmux(&["send-keys", "-t", &session, answer]);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !done.exists() && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = tmux(&["kill-session", "-t", &session]);
-        let code = std::fs::read_to_string(&done).unwrap_or_default();
-        let _ = std::fs::remove_file(&done);
-        assert_eq!(
-            code.trim(),
-            if expect_gone { "0" } else { "1" },
-            "answer {answer}"
-        );
+        let code = tokio::task::spawn_blocking(move || {
+            in_terminal(&session, &cmd, &["Delete ", "?"], &[answer])
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, if expect_gone { "0" } else { "1" }, "answer {answer}");
         let present = get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
             .await
             .is_some();

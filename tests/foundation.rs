@@ -431,18 +431,7 @@ fn closed_port_is_one_clear_line() {
         .unwrap()
         .port();
     let server = format!("https://127.0.0.1:{port}");
-    let cfg = edited_kubeconfig(&env, dir.path(), "closed.yaml", |t| {
-        t.lines()
-            .map(|l| {
-                if l.trim_start().starts_with("server:") {
-                    format!("    server: {server}")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
+    let cfg = kubeconfig_with_server(&env, dir.path(), "closed.yaml", &server);
     let mut cmd = plugin();
     cmd.args(["version", "--request-timeout", "2s", "--kubeconfig"])
         .arg(&cfg);
@@ -463,18 +452,7 @@ fn silent_server_times_out_within_request_timeout() {
         "https://127.0.0.1:{}",
         listener.local_addr().unwrap().port()
     );
-    let cfg = edited_kubeconfig(&env, dir.path(), "silent.yaml", |t| {
-        t.lines()
-            .map(|l| {
-                if l.trim_start().starts_with("server:") {
-                    format!("    server: {server}")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
+    let cfg = kubeconfig_with_server(&env, dir.path(), "silent.yaml", &server);
     let mut cmd = plugin();
     cmd.args(["version", "--request-timeout", "2s", "--kubeconfig"])
         .arg(&cfg);

@@ -6,16 +6,6 @@ use serde_json::{Value, json};
 use testkit::build;
 use testkit::seed::{self as seedmod, SEED_PRS};
 
-async fn seeded(env: &TestEnv, prefix: &str) -> (kube::Client, String, String) {
-    let client = env.admin().await.unwrap();
-    let ns = fixture::namespace(&client, prefix).await.unwrap();
-    let infra = fixture::namespace(&client, "infra").await.unwrap();
-    fixture::create_all(&client, &seedmod::api_scenario(&ns, &infra))
-        .await
-        .unwrap();
-    (client, ns, infra)
-}
-
 #[tokio::test]
 async fn describe_tells_the_whole_story() {
     let env = require_cluster!();
@@ -182,74 +172,22 @@ async fn references_unknown_and_missing() {
 #[tokio::test]
 async fn picker_on_a_terminal() {
     let env = require_cluster!();
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        panic!("tmux is required for the picker test");
-    }
     let (_client, ns, _) = seeded(&env, "pick").await;
     let session = format!("kp-{}", std::process::id());
     let out_file = std::env::temp_dir().join(format!("{session}.out"));
     let cmd = format!(
-        "KUBECONFIG={} NO_COLOR=1 {} get -n {ns} > {} ; echo $? > {}.done",
+        "KUBECONFIG={} NO_COLOR=1 {} get -n {ns} > {}",
         env.admin_kubeconfig.display(),
         env!("CARGO_BIN_EXE_kubectl-preview"),
-        out_file.display(),
         out_file.display()
     );
-    let done_file = std::path::PathBuf::from(format!("{}.done", out_file.display()));
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    assert!(
-        tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "200",
-            "-y",
-            "30",
-            &cmd
-        ])
-        .status
-        .success()
-    );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let screen = stdout_of(&tmux(&["capture-pane", "-p", "-t", &session]));
-        if screen.contains("Environment") && screen.contains("1301") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "picker did not show: {screen}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
     // Type to filter, then choose.
-    tmux(&["send-keys", "-t", &session, "bulk"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    tmux(&["send-keys", "-t", &session, "Enter"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !done_file.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let _ = tmux(&["kill-session", "-t", &session]);
-    assert_eq!(
-        std::fs::read_to_string(&done_file)
-            .unwrap_or_default()
-            .trim(),
-        "0",
-        "the command did not finish with 0"
-    );
-    let _ = std::fs::remove_file(&done_file);
+    let code = tokio::task::spawn_blocking(move || {
+        in_terminal(&session, &cmd, &["Environment", "1301"], &["bulk", "Enter"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, "0", "the command did not finish with 0");
     let text = std::fs::read_to_string(&out_file).unwrap();
     assert!(
         text.contains(&format!("Environment:  {ns}/api-pr-envs/1301")),

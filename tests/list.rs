@@ -34,16 +34,6 @@ fn item<'a>(list: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} not in {list:#}"))
 }
 
-async fn seeded(env: &TestEnv, prefix: &str) -> (kube::Client, String, String) {
-    let client = env.admin().await.unwrap();
-    let ns = fixture::namespace(&client, prefix).await.unwrap();
-    let infra = fixture::namespace(&client, "infra").await.unwrap();
-    fixture::create_all(&client, &seedmod::api_scenario(&ns, &infra))
-        .await
-        .unwrap();
-    (client, ns, infra)
-}
-
 #[tokio::test]
 async fn seed_scenario_three_environments() {
     let env = require_cluster!();

@@ -48,3 +48,87 @@ pub fn stdout_of(out: &std::process::Output) -> String {
 pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The admin kubeconfig pointed at another server (a closed port, a silent listener).
+pub fn kubeconfig_with_server(env: &TestEnv, dir: &Path, name: &str, server: &str) -> PathBuf {
+    edited_kubeconfig(env, dir, name, |t| {
+        t.lines()
+            .map(|l| {
+                if l.trim_start().starts_with("server:") {
+                    format!("    server: {server}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// The seed scenario in a fresh namespace (and a fresh shared-infrastructure namespace).
+pub async fn seeded(env: &TestEnv, prefix: &str) -> (kube::Client, String, String) {
+    let client = env.admin().await.unwrap();
+    let ns = fixture::namespace(&client, prefix).await.unwrap();
+    let infra = fixture::namespace(&client, "infra").await.unwrap();
+    fixture::create_all(&client, &seed::api_scenario(&ns, &infra))
+        .await
+        .unwrap();
+    (client, ns, infra)
+}
+
+/// Runs `command` in a detached tmux session (a real terminal), waits until the screen shows
+/// `prompt`, types `keys` (each sent separately), and returns the exit code the command wrote.
+pub fn in_terminal(session: &str, command: &str, prompt: &[&str], keys: &[&str]) -> String {
+    use std::time::{Duration, Instant};
+    let done = std::env::temp_dir().join(format!("{session}.done"));
+    let _ = std::fs::remove_file(&done);
+    let cmd = format!("{command}; echo $? > {}", done.display());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux is required for terminal tests")
+    };
+    assert!(
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "200",
+            "-y",
+            "40",
+            &cmd
+        ])
+        .status
+        .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let screen = stdout_of(&tmux(&["capture-pane", "-p", "-t", session]));
+        if prompt.iter().all(|p| screen.contains(p)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no prompt {prompt:?} on screen: {screen}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for k in keys {
+        tmux(&["send-keys", "-t", session, k]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = tmux(&["kill-session", "-t", session]);
+    let code = std::fs::read_to_string(&done)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let _ = std::fs::remove_file(&done);
+    code
+}
