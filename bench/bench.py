@@ -8,8 +8,9 @@ usage: bench/bench.py [N ...]            (default: 10 100 1000)
 import json, os, random, resource, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PLUGIN = os.path.join(ROOT, "target/release/kubectl-preview")
-TESTKIT = os.path.join(ROOT, "target/release/testkit")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+PLUGIN = os.path.join(TARGET, "release/kubectl-preview")
+TESTKIT = os.path.join(TARGET, "release/testkit")
 RUNS = 7  # after one warm-up; median, min, max reported
 
 
