@@ -667,6 +667,10 @@ async fn wait_for_the_head_commit_and_github_output() {
         stderr_of(&out)
     );
 
+    // No ENV and no terminal: a usage error, before any request.
+    let out = run(&env, &["wait", "-n", &s.ns]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+
     // A given --sha the provider does not export yet.
     let out = run(
         &env,

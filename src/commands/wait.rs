@@ -102,13 +102,22 @@ struct WaitResult<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
-    let Some(text) = args.env.env.as_deref() else {
-        return Err(Error::Usage(
-            "wait needs ENV (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
-        ));
-    };
-    let parsed = reference::parse(text).map_err(Error::Usage)?;
     let mut session = client::connect(global).await?;
+    // Omitted: on a terminal, pick one of the environments that exist now (a usage error otherwise).
+    let picked = match args.env.env.as_deref() {
+        Some(text) => text.to_string(),
+        None if !crate::select::interactive() => {
+            return Err(Error::Usage(
+                "wait needs ENV (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
+            ));
+        }
+        None => {
+            let loaded = crate::select::load(session.clone(), None).await?;
+            crate::select::choose(&loaded, None).await?.name.clone()
+        }
+    };
+    let text = picked.as_str();
+    let parsed = reference::parse(text).map_err(Error::Usage)?;
     if let Some(ns) = &parsed.namespace {
         session.namespace = ns.clone();
         session.all_namespaces = false;
