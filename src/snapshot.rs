@@ -203,13 +203,18 @@ async fn list<T: DeserializeOwned>(
     }
 }
 
-fn absorb<T>(outcome: Outcome<T>, kind: Kind, snapshot: &mut Snapshot, into: &mut Vec<T>) {
+/// The items of a read, recording a missing kind or a problem in the snapshot instead.
+fn absorb<T>(outcome: Outcome<T>, kind: Kind, snapshot: &mut Snapshot) -> Vec<T> {
     match outcome {
-        Outcome::Items(items) => into.extend(items),
+        Outcome::Items(items) => items,
         Outcome::Missing => {
             snapshot.missing.insert(kind);
+            Vec::new()
         }
-        Outcome::Problem(p) => snapshot.problems.push(p),
+        Outcome::Problem(p) => {
+            snapshot.problems.push(p);
+            Vec::new()
+        }
     }
 }
 
@@ -234,17 +239,11 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
         list::<Object>(session, Kind::Deployment, ns),
         list::<Object>(session, Kind::StatefulSet, ns),
     )?;
-    let mut v = Vec::new();
-    absorb(providers, Kind::Provider, &mut snapshot, &mut v);
-    snapshot.providers = v;
-    let mut v = Vec::new();
-    absorb(rsets, Kind::ResourceSet, &mut snapshot, &mut v);
-    snapshot.resource_sets = v;
-    let mut flux = Vec::new();
-    absorb(ks, Kind::Kustomization, &mut snapshot, &mut flux);
+    snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);
+    snapshot.resource_sets = absorb(rsets, Kind::ResourceSet, &mut snapshot);
+    let mut flux = absorb(ks, Kind::Kustomization, &mut snapshot);
     set_kind(&mut flux, "Kustomization");
-    let mut releases = Vec::new();
-    absorb(hr, Kind::HelmRelease, &mut snapshot, &mut releases);
+    let mut releases = absorb(hr, Kind::HelmRelease, &mut snapshot);
     set_kind(&mut releases, "HelmRelease");
     flux.extend(releases);
     snapshot.flux = flux;
@@ -255,8 +254,7 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
         (Kind::Deployment, deploy),
         (Kind::StatefulSet, sts),
     ] {
-        let mut v = Vec::new();
-        absorb(outcome, kind, &mut snapshot, &mut v);
+        let v = absorb(outcome, kind, &mut snapshot);
         snapshot.objects.insert(kind, v);
     }
     if let Some(scope) = ns {
@@ -293,8 +291,7 @@ async fn fetch_dependencies(session: &Session, scope: &str, snapshot: &mut Snaps
             .map(move |k| async move { (k, list::<FluxObject>(session, k, Some(ns)).await) })
     });
     for (kind, outcome) in futures::future::join_all(reads).await {
-        let mut v = Vec::new();
-        absorb(outcome?, kind, snapshot, &mut v);
+        let mut v = absorb(outcome?, kind, snapshot);
         set_kind(&mut v, kind.kind_name());
         snapshot.flux.extend(v);
     }
@@ -313,11 +310,7 @@ pub async fn fetch_catalog_sources(session: &Session) -> Result<Snapshot> {
         list::<Provider>(session, Kind::Provider, ns),
         list::<ResourceSet>(session, Kind::ResourceSet, ns),
     )?;
-    let mut v = Vec::new();
-    absorb(providers, Kind::Provider, &mut snapshot, &mut v);
-    snapshot.providers = v;
-    let mut v = Vec::new();
-    absorb(rsets, Kind::ResourceSet, &mut snapshot, &mut v);
-    snapshot.resource_sets = v;
+    snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);
+    snapshot.resource_sets = absorb(rsets, Kind::ResourceSet, &mut snapshot);
     Ok(snapshot)
 }
