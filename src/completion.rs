@@ -154,18 +154,13 @@ fn render_targets(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
-    #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(default)]
-        items: Vec<crate::objects::Object>,
-    }
     let items = with_cluster(async |session| {
-        let request = http::Request::get("/api/v1/namespaces")
-            .body(Vec::new())
-            .ok()?;
-        let list: List = session.client.request(request).await.ok()?;
+        let namespaces: Vec<crate::objects::Object> =
+            crate::snapshot::list_items(&session, "/api/v1/namespaces")
+                .await
+                .ok()?;
         Some(
-            list.items
+            namespaces
                 .into_iter()
                 .map(|n| (n.metadata.name, None))
                 .collect(),

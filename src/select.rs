@@ -19,14 +19,19 @@ pub struct Loaded {
     pub session: Session,
     pub snapshot: Snapshot,
     pub catalog: Catalog,
+    /// The ENV the user gave, as typed and parsed.
+    pub text: Option<String>,
+    pub reference: Option<reference::Reference>,
 }
 
-/// The environments in the session's scope, narrowed to the reference's namespace when it names one.
-pub async fn load(
-    mut session: Session,
-    reference: Option<&reference::Reference>,
-) -> Result<Loaded> {
-    if let Some(ns) = reference.and_then(|r| r.namespace.clone()) {
+/// Parses the ENV the user gave (a usage error when malformed) and loads the environments of the
+/// session's scope, narrowed to the reference's namespace when it names one.
+pub async fn load(mut session: Session, env: Option<&str>) -> Result<Loaded> {
+    let reference = env
+        .map(reference::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    if let Some(ns) = reference.as_ref().and_then(|r| r.namespace.clone()) {
         session.namespace = ns;
         session.all_namespaces = false;
     }
@@ -37,6 +42,8 @@ pub async fn load(
         session,
         snapshot,
         catalog,
+        text: env.map(str::to_string),
+        reference,
     })
 }
 
@@ -44,10 +51,10 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Resolves `text` (or asks, on a terminal) to one environment of the catalog.
-pub async fn choose<'a>(loaded: &'a Loaded, text: Option<&str>) -> Result<&'a Environment> {
+/// Resolves the ENV given to `load` (or asks, on a terminal) to one environment of the catalog.
+pub async fn choose(loaded: &Loaded) -> Result<&Environment> {
     let envs = &loaded.catalog.environments;
-    let Some(text) = text else {
+    let (Some(text), Some(parsed)) = (loaded.text.as_deref(), loaded.reference.as_ref()) else {
         if !interactive() {
             return Err(Error::Usage(
                 "ENV is required when not on a terminal (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
@@ -61,8 +68,7 @@ pub async fn choose<'a>(loaded: &'a Loaded, text: Option<&str>) -> Result<&'a En
         }
         return pick(envs.iter().collect());
     };
-    let parsed = reference::parse(text).map_err(Error::Usage)?;
-    match reference::resolve(&parsed, envs) {
+    match reference::resolve(parsed, envs) {
         Resolution::Found(env) => Ok(env),
         Resolution::Ambiguous(candidates) => {
             if interactive() {
@@ -126,18 +132,11 @@ pub async fn elsewhere_hint(session: &Session) -> Option<String> {
     if session.all_namespaces {
         return None;
     }
-    let mut all = session.clone();
-    all.all_namespaces = true;
-    let path = Kind::Provider.list_path(None);
-    let request = http::Request::get(&path).body(Vec::new()).ok()?;
-    #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(default)]
-        items: Vec<crate::objects::Provider>,
-    }
-    let list: List = all.client.request(request).await.ok()?;
-    let mut namespaces: Vec<String> = list
-        .items
+    let providers: Vec<crate::objects::Provider> =
+        snapshot::list_items(session, &Kind::Provider.list_path(None))
+            .await
+            .ok()?;
+    let mut namespaces: Vec<String> = providers
         .iter()
         .filter(|p| {
             crate::flux::is_change_request_type(&p.spec.type_)

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::Session;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::objects::{FluxObject, Object, Provider, ResourceSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -169,17 +169,49 @@ enum Outcome<T> {
     Problem(ReadProblem),
 }
 
+/// The items of one LIST (`path` may carry a query); every read of this tool goes through here.
+pub async fn list_items<T: DeserializeOwned>(
+    session: &Session,
+    path: &str,
+) -> std::result::Result<Vec<T>, kube::Error> {
+    let request = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(kube::Error::HttpError)?;
+    session
+        .client
+        .request::<RawList<T>>(request)
+        .await
+        .map(|list| list.items)
+}
+
+/// A LIST whose failure to read (forbidden, not served) is a warning, not an error: `get`'s
+/// pods and events, which only add detail.
+pub async fn list_or_warn<T: DeserializeOwned>(
+    session: &Session,
+    path: &str,
+    what: &str,
+    ns: &str,
+) -> Result<Vec<T>> {
+    match list_items(session, path).await {
+        Ok(items) => Ok(items),
+        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
+            eprintln!(
+                "Warning: cannot list {what} in namespace {ns} ({}); not shown",
+                s.reason
+            );
+            Ok(vec![])
+        }
+        Err(e) => Err(session.error(format!("list {what} in namespace {ns}"), e)),
+    }
+}
+
 async fn list<T: DeserializeOwned>(
     session: &Session,
     kind: Kind,
     namespace: Option<&str>,
 ) -> Result<Outcome<T>> {
-    let path = kind.list_path(namespace);
-    let request = http::Request::get(&path)
-        .body(Vec::new())
-        .map_err(|e| Error::Other(format!("cannot build the request for {path}: {e}")))?;
-    match session.client.request::<RawList<T>>(request).await {
-        Ok(list) => Ok(Outcome::Items(list.items)),
+    match list_items(session, &kind.list_path(namespace)).await {
+        Ok(items) => Ok(Outcome::Items(items)),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Outcome::Missing),
         Err(kube::Error::Api(status)) if status.code == 403 => Ok(Outcome::Problem(ReadProblem {
             kind,

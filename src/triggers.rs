@@ -322,6 +322,37 @@ pub async fn wait(
     outcome
 }
 
+/// Requests every target (with `forceAt` when `force`: a provider refresh), then, with a
+/// `deadline`, waits for all of them concurrently. Outcomes come in target order; none without a
+/// deadline. A failed request (forbidden, unreachable) is the error.
+pub async fn trigger_all(
+    session: &Session,
+    targets: &[Target],
+    force: bool,
+    deadline: Option<tokio::time::Instant>,
+    progress: &Progress,
+) -> Result<Vec<Result<String>>> {
+    let mut tokens = Vec::new();
+    for t in targets {
+        let token = token();
+        request(session, t, &token, force).await?;
+        progress.line(&format!(
+            "► {} requested for {}",
+            if force { "refresh" } else { "reconcile" },
+            t.reference
+        ));
+        tokens.push(token);
+    }
+    let Some(deadline) = deadline else {
+        return Ok(Vec::new());
+    };
+    let waits = targets
+        .iter()
+        .zip(&tokens)
+        .map(|(t, token)| wait(session, t, Some(token), deadline, progress));
+    Ok(futures::future::join_all(waits).await)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -457,20 +457,15 @@ fn delete_error(session: &Session, ar: &ApiResource, r: &ObjectRef, err: kube::E
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let parsed = match &args.env.env {
-        Some(text) => Some(crate::reference::parse(text).map_err(Error::Usage)?),
-        None => None,
-    };
-    let loaded = select::load(session, parsed.as_ref()).await?;
+    let loaded = select::load(session, args.env.env.as_deref()).await?;
     // A PR that is no longer exported has no environment any more, but may have left objects.
-    let env = match parsed
+    let env = match loaded
+        .reference
         .as_ref()
         .and_then(|r| leftover(&loaded.snapshot, &loaded.catalog, r))
     {
         Some(env) => env,
-        None => select::choose(&loaded, args.env.env.as_deref())
-            .await?
-            .clone(),
+        None => select::choose(&loaded).await?.clone(),
     };
     let session = loaded.session.clone();
     let plan = plan(&loaded.snapshot, &env);
@@ -554,7 +549,6 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         crate::commands::render::render_sets(
             &session,
             std::slice::from_ref(&set),
-            &loaded.snapshot,
             args.wait.timeout,
         )
         .await?;

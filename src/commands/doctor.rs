@@ -33,19 +33,13 @@ async fn secret_keys(session: &Session, namespaces: &BTreeSet<String>) -> Result
         #[serde(default)]
         data: BTreeMap<String, serde_json::Value>,
     }
-    #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(default)]
-        items: Vec<Secret>,
-    }
     let mut out = BTreeMap::new();
     for ns in namespaces {
-        let request = http::Request::get(format!("/api/v1/namespaces/{ns}/secrets"))
-            .body(Vec::new())
-            .map_err(|e| Error::Other(e.to_string()))?;
-        match session.client.request::<List>(request).await {
-            Ok(list) => {
-                for s in list.items {
+        match snapshot::list_items::<Secret>(session, &format!("/api/v1/namespaces/{ns}/secrets"))
+            .await
+        {
+            Ok(secrets) => {
+                for s in secrets {
                     out.insert((ns.clone(), s.metadata.name), s.data.into_keys().collect());
                 }
             }

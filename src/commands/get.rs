@@ -15,9 +15,8 @@ use crate::health::{PodProblem, TERMINAL_POD_REASONS, short};
 use crate::inventory::ObjectRef;
 use crate::objects::{Condition, HistoryEntry, Object, find_condition};
 use crate::output;
-use crate::reference;
 use crate::select;
-use crate::snapshot::{Kind, Snapshot};
+use crate::snapshot::{self, Kind, Snapshot};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -75,12 +74,8 @@ pub struct EventDetail {
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let parsed = match &args.env.env {
-        Some(text) => Some(reference::parse(text).map_err(crate::Error::Usage)?),
-        None => None,
-    };
-    let loaded = select::load(session, parsed.as_ref()).await?;
-    let chosen = select::choose(&loaded, args.env.env.as_deref()).await?;
+    let loaded = select::load(session, args.env.env.as_deref()).await?;
+    let chosen = select::choose(&loaded).await?;
     let (pods, events) = read_namespace_extras(&loaded.session, &chosen.namespace).await?;
     let problems = pod_problems(&loaded.snapshot, &chosen.namespace, &pods);
     // Health again, now that pods are known (terminal pod reasons make an environment Failed).
@@ -99,51 +94,14 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn list_in(session: &Session, path: String, what: &str, ns: &str) -> Result<Vec<Object>> {
-    #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(default)]
-        items: Vec<Object>,
-    }
-    let request = http::Request::get(&path)
-        .body(Vec::new())
-        .map_err(|e| crate::Error::Other(e.to_string()))?;
-    match session.client.request::<List>(request).await {
-        Ok(l) => Ok(l.items),
-        Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
-            eprintln!(
-                "Warning: cannot list {what} in namespace {ns} ({}); not shown",
-                s.reason
-            );
-            Ok(vec![])
-        }
-        Err(e) => Err(session.error(format!("list {what} in namespace {ns}"), e)),
-    }
-}
-
 /// Pods and Warning events of the environment's namespace: one LIST each.
 async fn read_namespace_extras(session: &Session, ns: &str) -> Result<(Vec<Object>, Vec<Value>)> {
-    let pods = list_in(session, format!("/api/v1/namespaces/{ns}/pods"), "pods", ns);
-    let events = async {
-        #[derive(serde::Deserialize)]
-        struct List {
-            #[serde(default)]
-            items: Vec<Value>,
-        }
-        let path = format!("/api/v1/namespaces/{ns}/events?fieldSelector=type%3DWarning");
-        let request = http::Request::get(&path)
-            .body(Vec::new())
-            .map_err(|e| crate::Error::Other(e.to_string()))?;
-        match session.client.request::<List>(request).await {
-            Ok(l) => Ok(l.items),
-            Err(kube::Error::Api(s)) if s.code == 403 => {
-                eprintln!("Warning: cannot list events in namespace {ns} (forbidden); not shown");
-                Ok(vec![])
-            }
-            Err(e) => Err(session.error(format!("list events in namespace {ns}"), e)),
-        }
-    };
-    futures::try_join!(pods, events)
+    let pods = format!("/api/v1/namespaces/{ns}/pods");
+    let events = format!("/api/v1/namespaces/{ns}/events?fieldSelector=type%3DWarning");
+    futures::try_join!(
+        snapshot::list_or_warn(session, &pods, "pods", ns),
+        snapshot::list_or_warn(session, &events, "events", ns)
+    )
 }
 
 /// Pods of the namespace's Deployments/StatefulSets (matched by selector) waiting for a reason

@@ -10,12 +10,8 @@ use crate::select;
 
 pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let parsed = match &args.env {
-        Some(text) => Some(crate::reference::parse(text).map_err(Error::Usage)?),
-        None => None,
-    };
-    let loaded = select::load(session, parsed.as_ref()).await?;
-    let env = select::choose(&loaded, args.env.as_deref()).await?;
+    let loaded = select::load(session, args.env.as_deref()).await?;
+    let env = select::choose(&loaded).await?;
     let Some(url) = env.url.clone() else {
         return Err(Error::Other(format!(
             "{} has no URL yet (status {}: {})",

@@ -66,15 +66,11 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
 
 pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let parsed = match &args.env.env {
-        Some(text) => Some(crate::reference::parse(text).map_err(Error::Usage)?),
-        None => None,
-    };
-    let loaded = select::load(session, parsed.as_ref()).await?;
+    let loaded = select::load(session, args.env.env.as_deref()).await?;
     let envs: Vec<&Environment> = if args.all {
         loaded.catalog.environments.iter().collect()
     } else {
-        vec![select::choose(&loaded, args.env.env.as_deref()).await?]
+        vec![select::choose(&loaded).await?]
     };
     let mut appliers: Vec<Target> = Vec::new();
     for env in &envs {
@@ -111,26 +107,9 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
         if stage.is_empty() {
             continue;
         }
-        let mut tokens = Vec::new();
-        for t in stage.iter() {
-            let token = triggers::token();
-            triggers::request(session, t, &token, false).await?;
-            progress.line(&format!("► reconcile requested for {}", t.reference));
-            tokens.push(token);
-        }
-        if args.no_wait {
-            continue;
-        }
-        let waits = stage.iter().zip(&tokens).map(|(t, token)| {
-            let progress = progress.clone();
-            async move {
-                (
-                    t,
-                    triggers::wait(session, t, Some(token), deadline, &progress).await,
-                )
-            }
-        });
-        for (t, outcome) in futures::future::join_all(waits).await {
+        let deadline = (!args.no_wait).then_some(deadline);
+        let outcomes = triggers::trigger_all(session, stage, false, deadline, &progress).await?;
+        for (t, outcome) in stage.iter().zip(outcomes) {
             match outcome {
                 Ok(msg) => println!(
                     "{}: Ready{}",

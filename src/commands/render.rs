@@ -146,7 +146,7 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
             session.scope_label()
         )));
     }
-    render_sets(&session, &sets, &before, args.wait.timeout).await?;
+    render_sets(&session, &sets, args.wait.timeout).await?;
     let after = snapshot::fetch(&session).await?;
     for set in &sets {
         println!("ResourceSet {}/{}:", set.namespace, set.name);
@@ -159,7 +159,6 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
 pub async fn render_sets(
     session: &Session,
     sets: &[PreviewSet],
-    _before: &Snapshot,
     timeout: std::time::Duration,
 ) -> Result<()> {
     let mut providers: Vec<Target> = Vec::new();
@@ -196,22 +195,9 @@ pub async fn render_sets(
     let progress = Progress::new();
     let deadline = tokio::time::Instant::now() + timeout;
     for (stage, force) in [(&providers, true), (&rsets, false)] {
-        let mut tokens = Vec::new();
-        for t in stage.iter() {
-            let token = triggers::token();
-            triggers::request(session, t, &token, force).await?;
-            progress.line(&format!(
-                "► {} requested for {}",
-                if force { "refresh" } else { "reconcile" },
-                t.reference
-            ));
-            tokens.push(token);
-        }
-        let waits = stage.iter().zip(&tokens).map(|(t, token)| {
-            let progress = progress.clone();
-            async move { triggers::wait(session, t, Some(token), deadline, &progress).await }
-        });
-        for outcome in futures::future::join_all(waits).await {
+        for outcome in
+            triggers::trigger_all(session, stage, force, Some(deadline), &progress).await?
+        {
             outcome?;
         }
     }

@@ -113,7 +113,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
         }
         None => {
             let loaded = crate::select::load(session.clone(), None).await?;
-            crate::select::choose(&loaded, None).await?.name.clone()
+            crate::select::choose(&loaded).await?.name.clone()
         }
     };
     let text = picked.as_str();
