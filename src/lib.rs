@@ -17,6 +17,7 @@ pub mod objects;
 pub mod output;
 pub mod progress;
 pub mod reference;
+pub mod sanitize;
 pub mod select;
 pub mod snapshot;
 pub mod triggers;
