@@ -59,8 +59,35 @@ fn contains_run(haystack: &[&str], needle: &[&str]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+impl PrKey {
+    /// The key of one exported input: its `id`, and the slugs of its `branch` and GitLab `slug`.
+    pub fn of(input: &BTreeMap<String, serde_json::Value>) -> Option<PrKey> {
+        let text = |key: &str| match input.get(key)? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let mut slugs: Vec<String> = text("branch").iter().map(|b| slugify(b)).collect();
+        slugs.extend(text("slug"));
+        slugs.retain(|s| !s.is_empty());
+        Some(PrKey {
+            id: text("id")?,
+            slugs,
+        })
+    }
+}
+
+/// The PR an object's `change_request` annotation names, if it carries one.
+pub fn annotated_id(annotations: &BTreeMap<String, String>) -> Option<&str> {
+    annotations
+        .get(CHANGE_REQUEST_ANNOTATION)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
 /// Attributes each entry to at most one PR (by index into `prs`). `annotations` returns the
-/// annotations of an object when it is in the snapshot.
+/// annotations of an object when it is in the snapshot. An object whose `change_request`
+/// annotation names a PR is that PR's or nobody's: a name never overrides it (spec §3).
 pub fn attribute<'a>(
     entries: &[ObjectRef],
     prs: &[PrKey],
@@ -68,69 +95,65 @@ pub fn attribute<'a>(
 ) -> Vec<Option<(usize, Rule)>> {
     entries
         .iter()
-        .map(|entry| {
-            let by_annotation: Vec<usize> = annotations(entry)
-                .and_then(|a| a.get(CHANGE_REQUEST_ANNOTATION))
-                .map(|value| {
-                    let value = value.trim();
-                    (0..prs.len()).filter(|&i| prs[i].id == value).collect()
-                })
-                .unwrap_or_default();
-            if by_annotation.len() == 1 {
-                return Some((by_annotation[0], Rule::Annotation));
+        .map(|entry| match annotations(entry).and_then(annotated_id) {
+            Some(value) => {
+                let named: Vec<usize> = (0..prs.len()).filter(|&i| prs[i].id == value).collect();
+                match named.as_slice() {
+                    [] => None,
+                    [only] => Some((*only, Rule::Annotation)),
+                    // Two providers export the same id: the name has to tell them apart.
+                    _ => by_name(&entry.name, prs, &named),
+                }
             }
-            // Two providers may export the same id: the name then has to tell them apart.
-            let candidates: Vec<usize> = if by_annotation.is_empty() {
-                (0..prs.len()).collect()
-            } else {
-                by_annotation
-            };
-            by_name(&entry.name, prs, &candidates)
+            None => by_name(&entry.name, prs, &(0..prs.len()).collect::<Vec<_>>()),
         })
         .collect()
 }
 
+/// Rule 3: the PR whose id (a whole token) or branch slug (a whole run of tokens) the name
+/// contains, when no other PR's does. The one exception is the same id exported by two providers,
+/// which only a slug can tell apart.
 fn by_name(name: &str, prs: &[PrKey], candidates: &[usize]) -> Option<(usize, Rule)> {
     let toks = tokens(name);
-    let by_id: Vec<usize> = candidates
+    let matched: Vec<(usize, bool, Option<&String>)> = candidates
         .iter()
-        .copied()
-        .filter(|&i| toks.contains(&prs[i].id.as_str()))
+        .filter_map(|&i| {
+            let pr = prs.get(i)?;
+            let by_id = toks.contains(&pr.id.as_str());
+            let slug = pr.slugs.iter().find(|s| contains_run(&toks, &tokens(s)));
+            (by_id || slug.is_some()).then_some((i, by_id, slug))
+        })
         .collect();
-    let slug_match = |i: usize| {
-        prs[i]
-            .slugs
-            .iter()
-            .find(|s| contains_run(&toks, &tokens(s)))
-            .cloned()
+    let rule = |by_id: bool, slug: Option<&String>, i: usize| {
+        let token = match (by_id, slug) {
+            (true, _) => prs.get(i).map(|p| p.id.clone()).unwrap_or_default(),
+            (false, Some(s)) => s.clone(),
+            (false, None) => String::new(),
+        };
+        Rule::NameToken { token }
     };
-    match by_id.len() {
-        1 => Some((
-            by_id[0],
-            Rule::NameToken {
-                token: prs[by_id[0]].id.clone(),
-            },
-        )),
-        0 => {
-            let by_slug: Vec<(usize, String)> = candidates
+    match matched.as_slice() {
+        [(i, by_id, slug)] => Some((*i, rule(*by_id, *slug, *i))),
+        [first, rest @ ..] => {
+            let same_id = rest
                 .iter()
-                .filter_map(|&i| slug_match(i).map(|s| (i, s)))
-                .collect();
+                .all(|(i, _, _)| prs.get(*i).map(|p| &p.id) == prs.get(first.0).map(|p| &p.id));
+            if !same_id {
+                return None;
+            }
+            let by_slug: Vec<&(usize, bool, Option<&String>)> =
+                matched.iter().filter(|m| m.2.is_some()).collect();
             match by_slug.as_slice() {
-                [(i, s)] => Some((*i, Rule::NameToken { token: s.clone() })),
+                [(i, _, Some(s))] => Some((
+                    *i,
+                    Rule::NameToken {
+                        token: (*s).clone(),
+                    },
+                )),
                 _ => None,
             }
         }
-        _ => {
-            let narrowed: Vec<(usize, String)> = by_id
-                .iter()
-                .filter_map(|&i| slug_match(i).map(|s| (i, s)))
-                .collect();
-            match narrowed.as_slice() {
-                [(i, s)] => Some((*i, Rule::NameToken { token: s.clone() })),
-                _ => None,
-            }
-        }
+        [] => None,
     }
 }
 
@@ -201,9 +224,10 @@ mod tests {
         let prs = [pr("7", "a"), pr("8", "b")];
         let got = run(&["app-7"], &prs, &[("app-7", "8")]);
         assert_eq!(got[0], Some((1, Rule::Annotation)));
-        // An annotation naming no exported PR falls back to the name.
+        // An annotation naming another PR (one no longer exported) is never overridden by the
+        // name: the object is that PR's, not 7's.
         let got = run(&["app-7"], &prs, &[("app-7", "99")]);
-        assert_eq!(got[0], Some((0, Rule::NameToken { token: "7".into() })));
+        assert_eq!(got[0], None);
     }
 
     #[test]
@@ -239,6 +263,21 @@ mod tests {
         assert_eq!(got[0].as_ref().map(|x| x.0), Some(0));
         assert_eq!(got[1].as_ref().map(|x| x.0), Some(1));
         assert_eq!(got[2], None);
+    }
+
+    #[test]
+    fn an_id_and_another_prs_branch_slug_are_ambiguous() {
+        // PR 1's branch is hotfix/12: `app-hotfix-12` names both PR 12 (by id) and PR 1 (by slug).
+        let prs = [pr("1", "hotfix/12"), pr("12", "feature/x")];
+        assert_eq!(run(&["app-hotfix-12"], &prs, &[])[0], None);
+        assert_eq!(
+            run(&["app-hotfix-12"], &prs, &[("app-hotfix-12", "1")])[0],
+            Some((0, Rule::Annotation))
+        );
+        assert_eq!(
+            run(&["app-pr-12"], &prs, &[])[0],
+            Some((1, Rule::NameToken { token: "12".into() }))
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod reference;
 pub mod sanitize;
 pub mod select;
 pub mod snapshot;
+pub mod teardown;
 pub mod triggers;
 pub mod urls;
 

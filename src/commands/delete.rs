@@ -1,438 +1,177 @@
 //! `delete ENV` (`teardown`): tear an environment down honestly. GitOps re-creates what it still
 //! renders, so a PR that is no longer exported goes the GitOps way (refresh the provider,
 //! reconcile the ResourceSet, which prunes), and a PR still exported is only deleted with
-//! `--force`, saying when it will come back.
-use std::fmt::Write as _;
+//! `--force`, saying when it will come back. What to delete is decided by the pure planner
+//! (`crate::teardown`); this shell checks every write, re-checks ownership on the live objects
+//! (one LIST per kind and namespace), deletes, and watches until everything planned is gone.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject};
+use futures::StreamExt;
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams};
 use kube::core::GroupVersionKind;
-use serde::Serialize;
+use kube::runtime::watcher::{self, Event};
 
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::client::{self, Session};
-use crate::environments::{Environment, PreviewSet};
+use crate::environments::{PreviewSet, ProviderInfo};
 use crate::error::{Error, Result};
-use crate::flux::{OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL, RECONCILE_EVERY_ANNOTATION};
+use crate::flux::{CHANGE_REQUEST_ANNOTATION, RECONCILE_EVERY_ANNOTATION};
 use crate::inventory::ObjectRef;
 use crate::objects::Meta;
 use crate::progress::Progress;
+use crate::sanitize;
 use crate::select;
 use crate::snapshot::Snapshot;
+use crate::teardown::{self, Owner, Plan, Subject};
 use crate::triggers::{self, Target};
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Step {
-    pub object: ObjectRef,
-    /// Why it is deleted, or how it goes.
-    pub why: String,
-}
-
-/// What `delete` will do, computed from the snapshot alone.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub environment: String,
-    pub still_exported: bool,
-    /// Deleted by this command, in order (Flux objects first).
-    pub delete: Vec<Step>,
-    /// Expected to disappear through Flux's pruning (nested inventories).
-    pub pruned: Vec<Step>,
-    /// Attributed objects this command will not touch, and why.
-    pub untouched: Vec<Step>,
-    pub notes: Vec<String>,
-}
-
-fn owned_by(meta: &Meta, rset: &str, ns: &str) -> bool {
-    meta.labels.get(OWNER_NAME_LABEL).map(String::as_str) == Some(rset)
-        && meta.labels.get(OWNER_NAMESPACE_LABEL).map(String::as_str) == Some(ns)
-}
-
-fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
-    if r.is_flux_applier() {
-        return snapshot
-            .flux
-            .iter()
-            .find(|f| {
-                f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
-            })
-            .map(|f| &f.metadata);
-    }
-    let kind = crate::snapshot::Kind::of(&r.group, &r.kind)?;
-    snapshot
-        .objects_of(kind)
-        .iter()
-        .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
-        .map(|o| &o.metadata)
-}
-
-/// Objects the ResourceSet may own but this tool never deletes.
-fn protected(r: &ObjectRef) -> Option<&'static str> {
-    match (r.group.as_str(), r.kind.as_str()) {
-        ("", "Namespace") => Some("a namespace is never deleted"),
-        ("fluxcd.controlplane.io", "ResourceSet") => Some("a ResourceSet is never deleted"),
-        ("fluxcd.controlplane.io", "ResourceSetInputProvider") => {
-            Some("a provider is never deleted")
-        }
-        _ => None,
-    }
-}
-
-fn order(r: &ObjectRef) -> u8 {
-    match r.group.as_str() {
-        "kustomize.toolkit.fluxcd.io" | "helm.toolkit.fluxcd.io" => 0,
-        "source.toolkit.fluxcd.io" => 1,
-        _ => 2,
-    }
-}
-
-/// Pure: the plan for one environment.
-pub fn plan(snapshot: &Snapshot, env: &Environment) -> Plan {
-    let (rset, ns) = (env.resource_set.as_str(), env.namespace.as_str());
-    let still_exported = snapshot.providers.iter().any(|p| {
-        p.metadata.namespace == env.provider.namespace
-            && p.metadata.name == env.provider.name
-            && p.status.exported_inputs.iter().any(|i| match i.get("id") {
-                Some(serde_json::Value::String(s)) => *s == env.pr.id,
-                Some(serde_json::Value::Number(n)) => n.to_string() == env.pr.id,
-                _ => false,
-            })
-    });
-    let mut plan = Plan {
-        environment: env.name.clone(),
-        still_exported,
-        delete: vec![],
-        pruned: vec![],
-        untouched: vec![],
-        notes: vec![],
-    };
-    let mut top: Vec<&crate::environments::EnvObject> = env
-        .objects
-        .iter()
-        .filter(|o| !matches!(o.attributed_by, crate::attribution::Rule::Inventory { .. }))
-        .collect();
-    top.sort_by_key(|o| order(&o.reference));
-    for o in top {
-        let r = &o.reference;
-        if let Some(why) = protected(r) {
-            plan.untouched.push(Step {
-                object: r.clone(),
-                why: why.into(),
-            });
-            continue;
-        }
-        let owned = match meta_of(snapshot, r) {
-            Some(m) => owned_by(m, rset, ns),
-            // Kinds this tool does not read (e.g. GitRepository) were attributed from the
-            // ResourceSet's own inventory; their labels are checked again before deletion.
-            None => true,
-        };
-        if !owned {
-            plan.untouched.push(Step {
-                object: r.clone(),
-                why: format!("lacks the owner labels of ResourceSet {ns}/{rset}"),
-            });
-            continue;
-        }
-        let why = if still_exported {
-            "rendered for this PR".to_string()
-        } else {
-            "left behind after the PR was no longer exported".into()
-        };
-        plan.delete.push(Step {
-            object: r.clone(),
-            why,
-        });
-        if !r.is_flux_applier() {
-            continue;
-        }
-        let prune = snapshot
-            .flux
-            .iter()
-            .find(|f| {
-                f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
-            })
-            .map(|f| {
-                r.kind == "HelmRelease"
-                    || f.spec
-                        .get("prune")
-                        .and_then(|p| p.as_bool())
-                        .unwrap_or(false)
-            })
-            .unwrap_or(true);
-        let parent = r.to_string();
-        for child in env
-            .objects
-            .iter()
-            .filter(|c| matches!(&c.attributed_by, crate::attribution::Rule::Inventory { parent: p } if *p == parent))
-        {
-            let c = &child.reference;
-            if let Some(why) = protected(c) {
-                plan.untouched.push(Step { object: c.clone(), why: why.into() });
-            } else if prune {
-                plan.pruned.push(Step { object: c.clone(), why: format!("pruned by {parent}") });
-            } else {
-                plan.delete.push(Step { object: c.clone(), why: format!("{parent} has prune: false and would orphan it") });
-            }
-        }
-        if !prune {
-            plan.notes.push(format!("{parent} has prune: false: deleting it would orphan what it applied, so those objects are deleted explicitly"));
-        }
-    }
-    plan
-}
-
-/// The objects a PR that is no longer exported left behind, as an environment: entries of a preview
-/// ResourceSet's inventory (or objects still carrying its owner labels, such as `prune: disabled`
-/// ones that left the inventory) that name the PR id as a whole name token or carry its
-/// `change_request` annotation. `None` when the reference names an exported PR or nothing is left.
-pub fn leftover(
-    snapshot: &Snapshot,
-    catalog: &crate::environments::Catalog,
-    reference: &crate::reference::Reference,
-) -> Option<Environment> {
-    if catalog.environments.iter().any(|e| reference.matches(e)) {
-        return None;
-    }
-    let mut found: Vec<Environment> = Vec::new();
-    for set in &catalog.preview_sets {
-        if reference
-            .resource_set
-            .as_ref()
-            .is_some_and(|r| *r != set.name)
-            || reference
-                .namespace
-                .as_ref()
-                .is_some_and(|n| *n != set.namespace)
-        {
-            continue;
-        }
-        let rset = snapshot
-            .resource_sets
-            .iter()
-            .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)?;
-        let mut refs: Vec<ObjectRef> = rset
-            .status
-            .inventory
-            .as_ref()
-            .map(|i| crate::inventory::parse_entries(&i.entries))
-            .unwrap_or_default();
-        // Owner-labelled objects of the kinds read, in or out of the inventory.
-        for f in &snapshot.flux {
-            if owned_by(&f.metadata, &set.name, &set.namespace) {
-                let group = if f.kind == "HelmRelease" {
-                    crate::flux::HELM_GROUP
-                } else {
-                    crate::flux::KUSTOMIZE_GROUP
-                };
-                refs.push(ObjectRef::new(
-                    group,
-                    &f.kind,
-                    &f.metadata.namespace,
-                    &f.metadata.name,
-                ));
-            }
-        }
-        for (kind, objects) in &snapshot.objects {
-            for o in objects
-                .iter()
-                .filter(|o| owned_by(&o.metadata, &set.name, &set.namespace))
-            {
-                refs.push(ObjectRef::new(
-                    kind.api().0,
-                    kind.kind_name(),
-                    &o.metadata.namespace,
-                    &o.metadata.name,
-                ));
-            }
-        }
-        refs.sort();
-        refs.dedup_by(|a, b| a.same_object(b));
-        let key = [crate::attribution::PrKey {
-            id: reference.id.clone(),
-            slugs: vec![],
-        }];
-        let claimed = crate::attribution::attribute(&refs, &key, |r| {
-            meta_of(snapshot, r).map(|m| &m.annotations)
-        });
-        let mut objects = Vec::new();
-        for (r, who) in refs.iter().zip(claimed) {
-            if let Some((_, rule)) = who {
-                objects.push(crate::environments::EnvObject {
-                    reference: r.clone(),
-                    attributed_by: rule,
-                    ready: None,
-                    message: None,
-                    found: true,
-                });
-                if let Some(f) = snapshot.flux.iter().find(|f| {
-                    f.kind == r.kind
-                        && f.metadata.namespace == r.namespace
-                        && f.metadata.name == r.name
-                }) {
-                    for child in f
-                        .status
-                        .inventory
-                        .as_ref()
-                        .map(|i| crate::inventory::parse_entries(&i.entries))
-                        .unwrap_or_default()
-                    {
-                        objects.push(crate::environments::EnvObject {
-                            reference: child,
-                            attributed_by: crate::attribution::Rule::Inventory {
-                                parent: r.to_string(),
-                            },
-                            ready: None,
-                            message: None,
-                            found: true,
-                        });
-                    }
-                }
-            }
-        }
-        if objects.is_empty() {
-            continue;
-        }
-        let provider = set.providers.first()?.clone();
-        found.push(Environment {
-            name: format!("{}/{}/{}", set.namespace, set.name, reference.id),
-            namespace: set.namespace.clone(),
-            resource_set: set.name.clone(),
-            pr: crate::environments::PullRequest {
-                id: reference.id.clone(),
-                sha: None,
-                branch: None,
-                title: None,
-                author: None,
-                labels: vec![],
-                inputs: Default::default(),
-            },
-            provider,
-            status: crate::health::Status::Unknown,
-            message: "no longer exported".into(),
-            url: None,
-            urls: vec![],
-            deployed_sha: None,
-            up_to_date: None,
-            created_at: None,
-            objects,
-            forbidden: vec![],
-        });
-    }
-    (found.len() == 1).then(|| found.remove(0))
-}
-
 /// How to make a teardown stick, from the provider's own rules.
-pub fn stick_hint(snapshot: &Snapshot, env: &Environment) -> String {
-    let provider = snapshot.providers.iter().find(|p| {
-        p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name
+pub fn stick_hint(
+    snapshot: &Snapshot,
+    subject: &Subject,
+    provider: Option<&ProviderInfo>,
+) -> String {
+    let found = provider.and_then(|info| {
+        snapshot
+            .providers
+            .iter()
+            .find(|p| p.metadata.namespace == info.namespace && p.metadata.name == info.name)
     });
-    let mut ways = vec![format!("close or merge PR {}", env.pr.id)];
-    if let Some(p) = provider {
-        if !p.spec.filter.labels.is_empty() {
-            ways.push(format!(
-                "remove the label {} from it (the provider's filter.labels requires {})",
-                p.spec
-                    .filter
-                    .labels
-                    .iter()
-                    .map(|l| format!("{l:?}"))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                if p.spec.filter.labels.len() == 1 {
-                    "it"
-                } else {
-                    "all of them"
-                }
-            ));
-        }
-        let mut text = format!(
-            "To make it stick: {}, then run `kubectl preview render {}/{}`.",
-            ways.join(", or "),
-            env.namespace,
-            env.resource_set
-        );
-        for l in &p.spec.skip.labels {
-            let note = match l.strip_prefix('!') {
-                Some(required) => format!(
-                    " Removing {required:?} (skip.labels {l:?}) only freezes an exported PR at its last commit; it does not remove it."
-                ),
-                None => format!(
-                    " Adding {l:?} (skip.labels) only freezes an exported PR at its last commit; it does not remove it."
-                ),
-            };
-            text.push_str(&note);
-        }
-        return text;
+    let mut ways = vec![format!("close or merge PR {}", subject.id)];
+    let Some(p) = found else {
+        return format!("To make it stick: {}.", ways.join(", or "));
+    };
+    if !p.spec.filter.labels.is_empty() {
+        ways.push(format!(
+            "remove the label {} from it (the provider's filter.labels requires {})",
+            p.spec
+                .filter
+                .labels
+                .iter()
+                .map(|l| format!("{l:?}"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            if p.spec.filter.labels.len() == 1 {
+                "it"
+            } else {
+                "all of them"
+            }
+        ));
     }
-    format!("To make it stick: {}.", ways.join(", or "))
+    let mut text = format!(
+        "To make it stick: {}, then run `kubectl preview render {}/{}`.",
+        ways.join(", or "),
+        subject.namespace,
+        subject.resource_set
+    );
+    for l in &p.spec.skip.labels {
+        let note = match l.strip_prefix('!') {
+            Some(required) => format!(
+                " Removing {required:?} (skip.labels {l:?}) only freezes an exported PR at its last commit; it does not remove it."
+            ),
+            None => format!(
+                " Adding {l:?} (skip.labels) only freezes an exported PR at its last commit; it does not remove it."
+            ),
+        };
+        text.push_str(&note);
+    }
+    text
 }
 
-fn comes_back(snapshot: &Snapshot, env: &Environment) -> String {
+fn comes_back(snapshot: &Snapshot, subject: &Subject, provider: Option<&ProviderInfo>) -> String {
     let every = |meta: Option<&Meta>, default: &str| {
         meta.and_then(|m| m.annotations.get(RECONCILE_EVERY_ANNOTATION).cloned())
             .unwrap_or_else(|| format!("{default}, the default"))
     };
-    let provider = snapshot.providers.iter().find(|p| {
-        p.metadata.namespace == env.provider.namespace && p.metadata.name == env.provider.name
+    let p = provider.and_then(|info| {
+        snapshot
+            .providers
+            .iter()
+            .find(|p| p.metadata.namespace == info.namespace && p.metadata.name == info.name)
     });
-    let rset = snapshot
-        .resource_sets
-        .iter()
-        .find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set);
+    let rset = snapshot.resource_sets.iter().find(|r| {
+        r.metadata.namespace == subject.namespace && r.metadata.name == subject.resource_set
+    });
     format!(
         "The provider still exports PR {}, so ResourceSet {}/{} re-creates it at its next reconcile: when the exported inputs change (the provider polls every {}) or within its own interval ({}).",
-        env.pr.id,
-        env.namespace,
-        env.resource_set,
-        every(provider.map(|p| &p.metadata), "10m"),
+        subject.id,
+        subject.namespace,
+        subject.resource_set,
+        every(p.map(|p| &p.metadata), "10m"),
         every(rset.map(|r| &r.metadata), "60m"),
     )
 }
 
-pub fn render_plan(plan: &Plan) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "Plan for {}:", plan.environment);
-    for step in &plan.delete {
-        let _ = writeln!(s, "  delete  {}  ({})", step.object, step.why);
-    }
-    for step in &plan.pruned {
-        let _ = writeln!(s, "  prune   {}  ({})", step.object, step.why);
-    }
-    for step in &plan.untouched {
-        let _ = writeln!(s, "  keep    {}  ({})", step.object, step.why);
-    }
-    for note in &plan.notes {
-        let _ = writeln!(s, "  note: {note}");
-    }
-    s
+/// The API of each kind in the plan, resolved once per kind (never once per object).
+struct Apis<'a> {
+    session: &'a Session,
+    resolved: HashMap<(String, String, String), ApiResource>,
 }
 
-async fn resource_for(session: &Session, r: &ObjectRef) -> Result<ApiResource> {
-    if let Some(t) = Target::of(r) {
-        return Ok(t.resource);
+impl<'a> Apis<'a> {
+    fn new(session: &'a Session) -> Self {
+        Apis {
+            session,
+            resolved: HashMap::new(),
+        }
     }
-    let version = if r.version.is_empty() {
-        "v1"
-    } else {
-        r.version.as_str()
-    };
-    let gvk = GroupVersionKind::gvk(&r.group, version, &r.kind);
-    kube::discovery::pinned_kind(&session.client, &gvk)
-        .await
-        .map(|(ar, _)| ar)
-        .map_err(|e| session.error(format!("discover the API of {}", r.kind), e))
+
+    async fn resource(&mut self, r: &ObjectRef) -> Result<ApiResource> {
+        let version = if r.version.is_empty() {
+            "v1"
+        } else {
+            r.version.as_str()
+        };
+        let key = (r.group.clone(), version.to_string(), r.kind.clone());
+        if let Some(ar) = self.resolved.get(&key) {
+            return Ok(ar.clone());
+        }
+        let ar = match Target::of(r) {
+            Some(t) => t.resource,
+            None => {
+                let gvk = GroupVersionKind::gvk(&r.group, version, &r.kind);
+                kube::discovery::pinned_kind(&self.session.client, &gvk)
+                    .await
+                    .map(|(ar, _)| ar)
+                    .map_err(|e| {
+                        self.session.error(
+                            format!("discover the API of {}", sanitize::line(&r.kind)),
+                            e,
+                        )
+                    })?
+            }
+        };
+        self.resolved.insert(key, ar.clone());
+        Ok(ar)
+    }
+
+    fn api<K>(&self, ar: &ApiResource, namespace: &str) -> Api<K>
+    where
+        K: kube::Resource<DynamicType = ApiResource, Scope = kube::core::DynamicResourceScope>,
+    {
+        if namespace.is_empty() {
+            Api::all_with(self.session.client.clone(), ar)
+        } else {
+            Api::namespaced_with(self.session.client.clone(), namespace, ar)
+        }
+    }
 }
 
-fn api(session: &Session, ar: &ApiResource, r: &ObjectRef) -> Api<DynamicObject> {
-    if r.namespace.is_empty() {
-        Api::all_with(session.client.clone(), ar)
-    } else {
-        Api::namespaced_with(session.client.clone(), &r.namespace, ar)
-    }
+/// Metadata-only reads: a LIST or watch of them asks the server for metadata alone.
+type MetaOnly = kube::core::PartialObjectMeta<DynamicObject>;
+
+/// Objects grouped by API and namespace: one LIST or watch per group.
+type Groups = BTreeMap<(String, String, String, String), (ApiResource, Vec<ObjectRef>)>;
+
+fn group_key(ar: &ApiResource, namespace: &str) -> (String, String, String, String) {
+    (
+        ar.group.clone(),
+        ar.version.clone(),
+        ar.plural.clone(),
+        namespace.to_string(),
+    )
 }
 
 fn delete_error(session: &Session, ar: &ApiResource, r: &ObjectRef, err: kube::Error) -> Error {
@@ -455,24 +194,61 @@ fn delete_error(session: &Session, ar: &ApiResource, r: &ObjectRef, err: kube::E
     }
 }
 
+/// The teardown subject a reference names: one exported environment, or one PR that is no longer
+/// exported but left objects behind.
+fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
+    let Some(reference) = loaded.reference.as_ref() else {
+        return Ok(None);
+    };
+    let mut found = teardown::subjects(&loaded.snapshot, &loaded.catalog, reference);
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(Error::Usage(format!(
+            "{} is ambiguous: {}",
+            sanitize::line(loaded.text.as_deref().unwrap_or(&reference.id)),
+            found
+                .iter()
+                .map(|(s, _)| sanitize::line(&s.to_string()).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
+    // One --timeout covers the whole command: the GitOps path, the deletes and the wait.
+    let deadline = tokio::time::Instant::now() + args.wait.timeout;
     let session = client::connect(global).await?;
     let loaded = select::load(session, args.env.env.as_deref()).await?;
-    // A PR that is no longer exported has no environment any more, but may have left objects.
-    let env = match loaded
-        .reference
-        .as_ref()
-        .and_then(|r| leftover(&loaded.snapshot, &loaded.catalog, r))
-    {
-        Some(env) => env,
-        None => select::choose(&loaded).await?.clone(),
+    let (subject, plan) = match pick(&loaded)? {
+        Some(found) => found,
+        None => {
+            // Unknown references (and the picker) are resolved as for every other command.
+            let env = select::choose(&loaded).await?;
+            let subject = Subject {
+                namespace: env.namespace.clone(),
+                resource_set: env.resource_set.clone(),
+                id: env.pr.id.clone(),
+                provider: env.name.contains('@').then(|| env.provider.name.clone()),
+            };
+            let plan = teardown::plan(&loaded.snapshot, &subject).ok_or_else(|| {
+                Error::Other(format!(
+                    "cannot plan the teardown of {}: its ResourceSet could not be read",
+                    sanitize::line(&env.name)
+                ))
+            })?;
+            (subject, plan)
+        }
     };
+    let snapshot = &loaded.snapshot;
     let session = loaded.session.clone();
-    let plan = plan(&loaded.snapshot, &env);
-    if plan.delete.is_empty() && plan.pruned.is_empty() {
+    let provider = plan.provider.clone();
+    if plan.is_empty() {
+        print!("{}", teardown::render(&plan));
         println!(
             "{}: nothing to delete ({}).",
-            env.name,
+            sanitize::line(&plan.environment),
             if plan.still_exported {
                 "nothing is rendered for it"
             } else {
@@ -481,141 +257,243 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", render_plan(&plan));
+    print!("{}", teardown::render(&plan));
     if plan.still_exported {
-        println!("  PR {} is still exported by {}.", env.pr.id, env.provider);
+        let by = provider
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        println!(
+            "  PR {} is still exported by {}.",
+            sanitize::line(&subject.id),
+            sanitize::line(&by)
+        );
         if !args.force {
             return Err(Error::Other(format!(
                 "refusing to delete {}: the provider still exports PR {}, so the ResourceSet would re-create it (use --force to delete anyway). {}",
-                env.name,
-                env.pr.id,
-                stick_hint(&loaded.snapshot, &env)
+                plan.environment,
+                subject.id,
+                stick_hint(snapshot, &subject, provider.as_ref())
             )));
         }
-        println!("  {}", comes_back(&loaded.snapshot, &env));
+        println!(
+            "  {}",
+            sanitize::line(&comes_back(snapshot, &subject, provider.as_ref()))
+        );
     } else {
         println!(
             "  PR {} is no longer exported: first the GitOps way (refresh {}, reconcile ResourceSet {}/{}, which prunes), then delete what remains with its owner labels.",
-            env.pr.id, env.provider, env.namespace, env.resource_set
+            sanitize::line(&subject.id),
+            provider
+                .as_ref()
+                .map(|p| sanitize::line(&p.to_string()).into_owned())
+                .unwrap_or_else(|| "its providers".into()),
+            subject.namespace,
+            subject.resource_set
         );
     }
     if args.dry_run {
         println!("Dry run: nothing changed.");
         return Ok(ExitCode::SUCCESS);
     }
+
     // Every write is checked before the first one: a forbidden one changes nothing.
-    let mut checks: Vec<Target> = Vec::new();
-    for step in &plan.delete {
-        let ar = resource_for(&session, &step.object).await?;
-        checks.push(Target {
-            reference: step.object.clone(),
-            resource: ar,
+    let mut apis = Apis::new(&session);
+    let mut deletes: Vec<Target> = Vec::new();
+    for d in &plan.delete {
+        deletes.push(Target {
+            reference: d.object.clone(),
+            resource: apis.resource(&d.object).await?,
         });
     }
+    let mut pruned: Vec<(ObjectRef, ApiResource)> = Vec::new();
+    for p in &plan.pruned {
+        pruned.push((p.object.clone(), apis.resource(&p.object).await?));
+    }
     let set = PreviewSet {
-        namespace: env.namespace.clone(),
-        name: env.resource_set.clone(),
-        providers: vec![env.provider.clone()],
+        namespace: subject.namespace.clone(),
+        name: subject.resource_set.clone(),
+        providers: provider.iter().cloned().collect(),
         shared_objects: vec![],
     };
+    let mut patches: Vec<Target> = Vec::new();
     if !plan.still_exported {
-        checks.push(Target::new(
-            "fluxcd.controlplane.io",
-            "v1",
-            "ResourceSetInputProvider",
-            "resourcesetinputproviders",
-            &env.provider.namespace,
-            &env.provider.name,
-        ));
-        checks.push(Target::new(
+        for p in &set.providers {
+            patches.push(Target::new(
+                "fluxcd.controlplane.io",
+                "v1",
+                "ResourceSetInputProvider",
+                "resourcesetinputproviders",
+                &p.namespace,
+                &p.name,
+            ));
+        }
+        patches.push(Target::new(
             "fluxcd.controlplane.io",
             "v1",
             "ResourceSet",
             "resourcesets",
-            &env.namespace,
-            &env.resource_set,
+            &subject.namespace,
+            &subject.resource_set,
         ));
     }
-    let (deletes, patches): (Vec<&Target>, Vec<&Target>) = checks
-        .iter()
-        .partition(|t| t.resource.group != "fluxcd.controlplane.io");
-    triggers::preflight(&session, "delete", &deletes).await?;
-    triggers::preflight(&session, "patch", &patches).await?;
-    confirm(args, &env)?;
+    triggers::preflight(&session, "delete", &deletes.iter().collect::<Vec<_>>()).await?;
+    triggers::preflight(&session, "patch", &patches.iter().collect::<Vec<_>>()).await?;
+    confirm(args, &plan.environment)?;
 
     let progress = Progress::new();
-    let mut deleted = Vec::new();
     if !plan.still_exported {
-        crate::commands::render::render_sets(
-            &session,
-            std::slice::from_ref(&set),
-            args.wait.timeout,
-        )
-        .await?;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        crate::commands::render::render_sets(&session, std::slice::from_ref(&set), left).await?;
     }
-    // What still exists is deleted explicitly (after the GitOps path: what it left, e.g.
-    // `fluxcd.controlplane.io/prune: disabled` objects), each re-checked for its labels.
-    for (step, target) in plan.delete.iter().zip(&checks) {
-        let api = api(&session, &target.resource, &step.object);
-        let current = match api.get_opt(&step.object.name).await {
-            Ok(Some(o)) => o,
-            Ok(None) => continue,
-            Err(e) => return Err(session.error(format!("read {}", step.object), e)),
+
+    // Ownership, checked on the live objects right before deleting: one LIST per kind and
+    // namespace. What is gone already (pruned by the GitOps path) is skipped.
+    let mut groups: Groups = BTreeMap::new();
+    for (d, t) in plan.delete.iter().zip(&deletes) {
+        groups
+            .entry(group_key(&t.resource, &d.object.namespace))
+            .or_insert_with(|| (t.resource.clone(), Vec::new()))
+            .1
+            .push(d.object.clone());
+    }
+    for (r, ar) in &pruned {
+        groups
+            .entry(group_key(ar, &r.namespace))
+            .or_insert_with(|| (ar.clone(), Vec::new()))
+            .1
+            .push(r.clone());
+    }
+    let mut live: HashMap<
+        (String, String, String, String),
+        BTreeMap<String, kube::core::ObjectMeta>,
+    > = HashMap::new();
+    for (key, (ar, _)) in &groups {
+        let api: Api<MetaOnly> = apis.api(ar, &key.3);
+        let list = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| session.error(format!("list {} in {}", ar.plural, scope_of(&key.3)), e))?;
+        live.insert(
+            key.clone(),
+            list.items
+                .into_iter()
+                .filter_map(|o| Some((o.metadata.name.clone()?, o.metadata)))
+                .collect(),
+        );
+    }
+    let mut deleted = Vec::new();
+    let mut waiting: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
+    for (d, t) in plan.delete.iter().zip(&deletes) {
+        let key = group_key(&t.resource, &d.object.namespace);
+        let Some(meta) = live.get(&key).and_then(|m| m.get(&d.object.name)) else {
+            continue;
         };
-        let labels = current.metadata.labels.clone().unwrap_or_default();
-        let nested = step.why.contains("prune: false");
-        let owner_ok = if nested {
-            let parent = step.why.split_whitespace().next().unwrap_or_default();
-            let parent_name = parent.rsplit('/').next().unwrap_or_default();
-            labels
-                .get("kustomize.toolkit.fluxcd.io/name")
-                .map(String::as_str)
-                == Some(parent_name)
-                || labels
-                    .get("helm.toolkit.fluxcd.io/name")
-                    .map(String::as_str)
-                    == Some(parent_name)
-        } else {
-            labels.get(OWNER_NAME_LABEL) == Some(&env.resource_set)
-                && labels.get(OWNER_NAMESPACE_LABEL) == Some(&env.namespace)
-        };
-        if !owner_ok {
+        if let Some(why) = refuse(meta, &d.owner, &subject.id) {
             progress.line(&format!(
-                "  keep {}: it lacks the owner labels",
-                step.object
+                "  keep {}: {why}",
+                sanitize::line(&d.object.to_string())
             ));
             continue;
         }
-        api.delete(&step.object.name, &DeleteParams::background())
+        let api: Api<DynamicObject> = apis.api(&t.resource, &d.object.namespace);
+        api.delete(&d.object.name, &DeleteParams::background())
             .await
-            .map_err(|e| delete_error(&session, &target.resource, &step.object, e))?;
-        progress.line(&format!("✔ deleted {}", step.object));
-        deleted.push(step.object.clone());
+            .map_err(|e| delete_error(&session, &t.resource, &d.object, e))?;
+        progress.line(&format!(
+            "✔ deleted {}",
+            sanitize::line(&d.object.to_string())
+        ));
+        deleted.push(d.object.clone());
+        waiting.insert(wait_key(&key, &d.object.name));
     }
-    let gone = wait_gone(&session, &plan, args.wait.timeout, &progress).await?;
+    for (p, (r, ar)) in plan.pruned.iter().zip(&pruned) {
+        let key = group_key(ar, &r.namespace);
+        let Some(meta) = live.get(&key).and_then(|m| m.get(&r.name)) else {
+            continue;
+        };
+        // Flux prunes only what carries its own owner labels: anything else is not waited for.
+        let owner = Owner::Flux {
+            parent: p.by.clone(),
+        };
+        match refuse(meta, &owner, &subject.id) {
+            Some(why) => progress.line(&format!(
+                "  keep {}: {why}; {} will not prune it",
+                sanitize::line(&r.to_string()),
+                sanitize::line(&p.by.to_string())
+            )),
+            None => {
+                waiting.insert(wait_key(&key, &r.name));
+            }
+        }
+    }
+    let total = waiting.len();
+    wait_gone(&apis, &groups, waiting, deadline, &progress).await?;
     println!(
         "Deleted {} object(s); {} object(s) gone in all.",
         deleted.len(),
-        gone
+        total
     );
     if plan.still_exported {
-        println!("{}", stick_hint(&loaded.snapshot, &env));
+        println!(
+            "{}",
+            sanitize::line(&stick_hint(snapshot, &subject, provider.as_ref()))
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn confirm(args: &DeleteArgs, env: &Environment) -> Result<()> {
+fn scope_of(namespace: &str) -> String {
+    if namespace.is_empty() {
+        "the cluster scope".into()
+    } else {
+        format!("namespace {namespace}")
+    }
+}
+
+fn wait_key(
+    group: &(String, String, String, String),
+    name: &str,
+) -> (String, String, String, String, String) {
+    (
+        group.0.clone(),
+        group.1.clone(),
+        group.2.clone(),
+        group.3.clone(),
+        name.to_string(),
+    )
+}
+
+/// Why the live object must not be deleted (or waited for) after all, if so: it lacks the owner
+/// labels the plan requires, or its `change_request` annotation names another PR.
+fn refuse(meta: &kube::core::ObjectMeta, owner: &Owner, id: &str) -> Option<String> {
+    let empty = BTreeMap::new();
+    let labels = meta.labels.as_ref().unwrap_or(&empty);
+    if !owner.owns(labels) {
+        return Some(format!("it lacks {owner}"));
+    }
+    let annotations = meta.annotations.as_ref().unwrap_or(&empty);
+    match crate::attribution::annotated_id(annotations) {
+        Some(other) if other != id => Some(format!(
+            "its {CHANGE_REQUEST_ANNOTATION} annotation names PR {}",
+            sanitize::line(other)
+        )),
+        _ => None,
+    }
+}
+
+fn confirm(args: &DeleteArgs, name: &str) -> Result<()> {
     if args.yes {
         return Ok(());
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::Usage(format!(
             "refusing to delete {} without confirmation: pass --yes (or --dry-run to see the plan)",
-            env.name
+            sanitize::line(name)
         )));
     }
     let yes = dialoguer::Confirm::new()
-        .with_prompt(format!("Delete {}?", env.name))
+        .with_prompt(format!("Delete {}?", sanitize::line(name)))
         .default(false)
         .interact()
         .map_err(|e| Error::Other(format!("cannot read the answer: {e}")))?;
@@ -626,51 +504,116 @@ fn confirm(args: &DeleteArgs, env: &Environment) -> Result<()> {
     }
 }
 
-/// Waits until every planned object (deleted or pruned) is gone; returns how many are.
+/// Waits until every object in `waiting` is gone, from one metadata watch per kind and namespace
+/// (never a request per object), until `deadline` or Ctrl-C.
 async fn wait_gone(
-    session: &Session,
-    plan: &Plan,
-    timeout: Duration,
+    apis: &Apis<'_>,
+    groups: &Groups,
+    mut waiting: BTreeSet<(String, String, String, String, String)>,
+    deadline: tokio::time::Instant,
     progress: &Progress,
-) -> Result<usize> {
-    let all: Vec<&ObjectRef> = plan
-        .delete
-        .iter()
-        .chain(&plan.pruned)
-        .map(|s| &s.object)
-        .collect();
-    let mut apis = Vec::new();
-    for r in &all {
-        let ar = resource_for(session, r).await?;
-        apis.push(api(session, &ar, r));
+) -> Result<()> {
+    if waiting.is_empty() {
+        return Ok(());
     }
-    let bar = progress.bar(all.len() as u64, "waiting for the objects to be gone");
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut remaining: Vec<usize> = (0..all.len()).collect();
+    let total = waiting.len();
+    let bar = progress.bar(total as u64, "waiting for the objects to be gone");
+    let streams = groups
+        .iter()
+        .filter(|(key, _)| {
+            waiting
+                .iter()
+                .any(|w| (&w.0, &w.1, &w.2, &w.3) == (&key.0, &key.1, &key.2, &key.3))
+        })
+        .map(|(key, (ar, _))| {
+            let key = key.clone();
+            watcher::watcher(apis.api::<MetaOnly>(ar, &key.3), watcher::Config::default())
+                .map(move |event| (key.clone(), event))
+                .boxed()
+        });
+    let mut events = futures::stream::select_all(streams);
+    // Names seen during a (re-)list, per group; a group's present set is replaced at InitDone.
+    let mut listing: HashMap<(String, String, String, String), BTreeSet<String>> = HashMap::new();
+    let mut listed: BTreeSet<(String, String, String, String)> = BTreeSet::new();
+    let needed: BTreeSet<(String, String, String, String)> = waiting
+        .iter()
+        .map(|w| (w.0.clone(), w.1.clone(), w.2.clone(), w.3.clone()))
+        .collect();
+    let remaining_text = |waiting: &BTreeSet<(String, String, String, String, String)>| {
+        waiting
+            .iter()
+            .map(|w| {
+                sanitize::line(&format!(
+                    "{}/{}",
+                    w.2,
+                    if w.3.is_empty() {
+                        w.4.clone()
+                    } else {
+                        format!("{}/{}", w.3, w.4)
+                    }
+                ))
+                .into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     loop {
-        let mut still = Vec::new();
-        for &i in &remaining {
-            match apis[i].get_opt(&all[i].name).await {
-                Ok(None) => {}
-                Ok(Some(_)) => still.push(i),
-                Err(e) => return Err(session.error(format!("read {}", all[i]), e)),
-            }
-        }
-        remaining = still;
-        if let Some(b) = &bar {
-            b.set_position((all.len() - remaining.len()) as u64);
-        }
-        if remaining.is_empty() {
-            if let Some(b) = bar {
+        if listed.is_superset(&needed) && waiting.is_empty() {
+            if let Some(b) = &bar {
                 b.finish_with_message("all gone");
             }
-            return Ok(all.len());
+            return Ok(());
         }
-        let left: Vec<String> = remaining.iter().map(|&i| all[i].to_string()).collect();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Err(Error::Other(format!("interrupted; still present: {}", left.join(", ")))),
-            _ = tokio::time::sleep_until(deadline) => return Err(Error::Other(format!("timed out; still present: {}", left.join(", ")))),
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        let event = tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Err(Error::Other(format!("interrupted; still present: {}", remaining_text(&waiting)))),
+            _ = tokio::time::sleep_until(deadline) => return Err(Error::Other(format!("timed out; still present: {}", remaining_text(&waiting)))),
+            e = events.next() => e,
+        };
+        let Some((key, event)) = event else {
+            return Err(Error::Other("the watch ended early".into()));
+        };
+        let name_of = |m: &kube::core::ObjectMeta| m.name.clone().unwrap_or_default();
+        match event {
+            Ok(Event::Init) => {
+                listing.insert(key, BTreeSet::new());
+            }
+            Ok(Event::InitApply(o)) => {
+                listing.entry(key).or_default().insert(name_of(&o.metadata));
+            }
+            Ok(Event::InitDone) => {
+                let present = listing.remove(&key).unwrap_or_default();
+                waiting.retain(|w| {
+                    (&w.0, &w.1, &w.2, &w.3) != (&key.0, &key.1, &key.2, &key.3)
+                        || present.contains(&w.4)
+                });
+                listed.insert(key);
+            }
+            Ok(Event::Apply(_)) => {}
+            Ok(Event::Delete(o)) => {
+                let name = name_of(&o.metadata);
+                waiting.remove(&wait_key(&key, &name));
+            }
+            Err(watcher::Error::InitialListFailed(kube::Error::Api(s)))
+            | Err(watcher::Error::WatchStartFailed(kube::Error::Api(s)))
+                if s.code == 403 =>
+            {
+                return Err(Error::Forbidden {
+                    verb: "watch".into(),
+                    resource: if key.0.is_empty() {
+                        key.2.clone()
+                    } else {
+                        format!("{}.{}", key.2, key.0)
+                    },
+                    scope: scope_of(&key.3),
+                    message: format!("{}; deleted objects may still be terminating", s.message),
+                });
+            }
+            // Transient watch errors: the watcher re-lists on its next poll; a short pause keeps
+            // a failing server from being hammered.
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+        if let Some(b) = &bar {
+            b.set_position((total - waiting.len().min(total)) as u64);
         }
     }
 }

@@ -1,0 +1,679 @@
+//! The teardown planner (spec §5), pure: a snapshot and the environment to tear down in, the plan
+//! out. Deleting is the most dangerous thing this tool does, so an object is planned for deletion
+//! only when it is provably this environment's:
+//! - top-level objects: in the ResourceSet's inventory (or, for a PR that is no longer exported,
+//!   still carrying the ResourceSet's owner labels after it left the inventory), carrying those
+//!   owner labels, and attributed to this PR alone, against every PR the ResourceSet's providers
+//!   export plus the one torn down;
+//! - nested objects: in the inventory of one of those Flux objects and of no other Flux object,
+//!   carrying that Flux object's own owner labels, and not annotated for another PR.
+//!
+//! Namespaces, ResourceSets and providers are never deleted. Ownership that the snapshot cannot
+//! show (kinds that are not read) is part of the plan as an [`Owner`] and checked against the live
+//! object right before it is deleted.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::attribution::{self, PrKey};
+use crate::environments::{self, ProviderInfo};
+use crate::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
+use crate::inventory::{self, ObjectRef};
+use crate::objects::{FluxObject, Meta, Provider, ResourceSet};
+use crate::snapshot::{Kind, Snapshot};
+
+/// `kustomize.toolkit.fluxcd.io/prune: disabled` keeps an object from kustomize-controller's
+/// garbage collection; `fluxcd.controlplane.io/prune: disabled` from the Flux Operator's.
+pub const KUSTOMIZE_PRUNE: &str = "kustomize.toolkit.fluxcd.io/prune";
+pub const OPERATOR_PRUNE: &str = "fluxcd.controlplane.io/prune";
+
+/// The environment to tear down: one PR of one preview ResourceSet, exported or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub namespace: String,
+    pub resource_set: String,
+    pub id: String,
+    /// Which provider's PR, when two providers of the ResourceSet export the same id.
+    pub provider: Option<String>,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.namespace, self.resource_set, self.id)?;
+        match &self.provider {
+            Some(p) => write!(f, "@{p}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whose labels an object must carry, checked again on the live object before it is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Owner {
+    /// The Flux Operator's owner labels of the ResourceSet.
+    ResourceSet { namespace: String, name: String },
+    /// kustomize-controller's or helm-controller's owner labels of the Flux object that applied it.
+    Flux { parent: ObjectRef },
+}
+
+impl Owner {
+    /// The label pairs the object must carry.
+    pub fn labels(&self) -> [(String, String); 2] {
+        match self {
+            Owner::ResourceSet { namespace, name } => [
+                (OWNER_NAME_LABEL.to_string(), name.clone()),
+                (OWNER_NAMESPACE_LABEL.to_string(), namespace.clone()),
+            ],
+            Owner::Flux { parent } => {
+                let prefix = if parent.group == flux::HELM_GROUP {
+                    "helm.toolkit.fluxcd.io"
+                } else {
+                    "kustomize.toolkit.fluxcd.io"
+                };
+                [
+                    (format!("{prefix}/name"), parent.name.clone()),
+                    (format!("{prefix}/namespace"), parent.namespace.clone()),
+                ]
+            }
+        }
+    }
+
+    pub fn owns(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.labels()
+            .iter()
+            .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+    }
+}
+
+/// Why a Flux object would not garbage-collect what it applied when deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Orphaning {
+    /// A Kustomization with `prune: false` (or unset).
+    PruneDisabled,
+    /// `spec.suspend: true`: the controllers skip garbage collection on delete.
+    Suspended,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum DeleteReason {
+    /// The PR is still exported (`--force`).
+    Rendered,
+    /// The PR is no longer exported; the object is still there.
+    LeftBehind,
+    /// Applied by a Flux object of the environment that would leave it behind.
+    Orphaned { parent: ObjectRef, by: Orphaning },
+    /// Applied by a Flux object of the environment, but excluded from its garbage collection.
+    PruneExcluded { parent: ObjectRef },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "reason")]
+pub enum KeepReason {
+    /// Namespaces, ResourceSets and providers are never deleted.
+    Protected,
+    /// It lacks the owner labels it must carry.
+    NotOwned { owner: Owner },
+    /// Its `change_request` annotation names another PR.
+    OtherPr { id: String },
+    /// Another Flux object's inventory lists it too.
+    Shared { with: ObjectRef },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delete {
+    pub object: ObjectRef,
+    #[serde(flatten)]
+    pub reason: DeleteReason,
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pruned {
+    pub object: ObjectRef,
+    /// The Flux object whose garbage collection removes it.
+    pub by: ObjectRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kept {
+    pub object: ObjectRef,
+    #[serde(flatten)]
+    pub reason: KeepReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "note")]
+pub enum Note {
+    /// A Flux object of the environment will orphan what it applied: deleted explicitly.
+    Orphans { parent: ObjectRef, by: Orphaning },
+    /// A Flux object of the environment could not be read: what it applied is not known.
+    UnreadInventory { parent: ObjectRef },
+}
+
+/// What `delete` will do, computed from the snapshot alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub environment: String,
+    /// The provider that exports (or exported) the PR.
+    pub provider: Option<ProviderInfo>,
+    pub still_exported: bool,
+    /// Deleted by this command, in order (Flux objects first).
+    pub delete: Vec<Delete>,
+    /// Expected to disappear through Flux's garbage collection.
+    pub pruned: Vec<Pruned>,
+    /// Attributed objects this command will not touch, and why.
+    pub kept: Vec<Kept>,
+    pub notes: Vec<Note>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.delete.is_empty() && self.pruned.is_empty()
+    }
+}
+
+/// Namespaces, ResourceSets and providers are never deleted.
+pub fn protected(r: &ObjectRef) -> bool {
+    matches!(
+        (r.group.as_str(), r.kind.as_str()),
+        ("", "Namespace")
+            | (flux::FLUX_OPERATOR_GROUP, "ResourceSet")
+            | (flux::FLUX_OPERATOR_GROUP, "ResourceSetInputProvider")
+    )
+}
+
+/// Flux objects first, then their sources, then everything else.
+fn order(r: &ObjectRef) -> u8 {
+    match r.group.as_str() {
+        flux::KUSTOMIZE_GROUP | flux::HELM_GROUP => 0,
+        flux::SOURCE_GROUP => 1,
+        _ => 2,
+    }
+}
+
+/// The metadata of an object of a kind the snapshot reads; `None` when it is not there (not read,
+/// or gone).
+fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
+    if r.is_flux_applier() {
+        return flux_of(snapshot, r).map(|f| &f.metadata);
+    }
+    let kind = Kind::of(&r.group, &r.kind)?;
+    snapshot
+        .objects_of(kind)
+        .iter()
+        .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
+        .map(|o| &o.metadata)
+}
+
+fn flux_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a FluxObject> {
+    snapshot.flux.iter().find(|f| {
+        f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
+    })
+}
+
+fn flux_ref(f: &FluxObject) -> ObjectRef {
+    let group = if f.kind == "HelmRelease" {
+        flux::HELM_GROUP
+    } else {
+        flux::KUSTOMIZE_GROUP
+    };
+    ObjectRef::new(group, &f.kind, &f.metadata.namespace, &f.metadata.name)
+}
+
+fn entries_of(inv: Option<&crate::objects::Inventory>) -> Vec<ObjectRef> {
+    inv.map(|i| inventory::parse_entries(&i.entries))
+        .unwrap_or_default()
+}
+
+/// Why deleting this Flux object would leave what it applied behind, if it would.
+fn orphaning(f: &FluxObject) -> Option<Orphaning> {
+    if f.suspended() {
+        return Some(Orphaning::Suspended);
+    }
+    let prunes =
+        f.kind == "HelmRelease" || f.spec.get("prune").and_then(Value::as_bool) == Some(true);
+    (!prunes).then_some(Orphaning::PruneDisabled)
+}
+
+fn disabled(meta: &Meta, key: &str) -> bool {
+    [&meta.labels, &meta.annotations].iter().any(|m| {
+        m.get(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
+    })
+}
+
+/// The preview providers of the ResourceSet and every PR they export, in provider order.
+fn exported<'a>(
+    snapshot: &'a Snapshot,
+    rset: &ResourceSet,
+) -> (Vec<&'a Provider>, Vec<(PrKey, &'a Provider)>) {
+    let providers: Vec<&Provider> = environments::resolve_inputs(rset, &snapshot.providers)
+        .into_iter()
+        .filter(|p| flux::is_change_request_type(&p.spec.type_))
+        .collect();
+    let prs = providers
+        .iter()
+        .flat_map(|p| {
+            p.status
+                .exported_inputs
+                .iter()
+                .filter_map(PrKey::of)
+                .map(move |k| (k, *p))
+        })
+        .collect();
+    (providers, prs)
+}
+
+fn info(p: &Provider) -> ProviderInfo {
+    ProviderInfo {
+        namespace: p.metadata.namespace.clone(),
+        name: p.metadata.name.clone(),
+        type_: p.spec.type_.clone(),
+    }
+}
+
+/// The plan for `subject`; `None` when its ResourceSet is not in the snapshot or the subject names
+/// a provider the ResourceSet does not use.
+pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
+    let rset = snapshot.resource_sets.iter().find(|r| {
+        r.metadata.namespace == subject.namespace && r.metadata.name == subject.resource_set
+    })?;
+    let (providers, prs) = exported(snapshot, rset);
+    if let Some(p) = &subject.provider
+        && !providers.iter().any(|x| &x.metadata.name == p)
+    {
+        return None;
+    }
+    let is_subject = |key: &PrKey, p: &Provider| {
+        key.id == subject.id
+            && subject
+                .provider
+                .as_ref()
+                .is_none_or(|want| *want == p.metadata.name)
+    };
+    let mut keys: Vec<PrKey> = prs.iter().map(|(k, _)| k.clone()).collect();
+    let exported_at = prs.iter().position(|(k, p)| is_subject(k, p));
+    let still_exported = exported_at.is_some();
+    // A PR that is no longer exported is attributed as one more PR beside every exported one, so
+    // that it never claims what an exported PR could claim.
+    let target = match exported_at {
+        Some(i) => i,
+        None => {
+            keys.push(PrKey {
+                id: subject.id.clone(),
+                slugs: vec![],
+            });
+            keys.len() - 1
+        }
+    };
+    let provider = match exported_at.and_then(|i| prs.get(i)) {
+        Some((_, p)) => Some(info(p)),
+        None => match &subject.provider {
+            Some(name) => providers
+                .iter()
+                .find(|p| &p.metadata.name == name)
+                .map(|p| info(p)),
+            None => providers.first().map(|p| info(p)),
+        },
+    };
+    let owner = Owner::ResourceSet {
+        namespace: subject.namespace.clone(),
+        name: subject.resource_set.clone(),
+    };
+
+    // Candidates: the ResourceSet's inventory, plus (only for a PR no longer exported) objects of
+    // the kinds read that still carry its owner labels after leaving the inventory, such as
+    // `fluxcd.controlplane.io/prune: disabled` ones.
+    let mut candidates = entries_of(rset.status.inventory.as_ref());
+    if !still_exported {
+        candidates.extend(
+            snapshot
+                .flux
+                .iter()
+                .filter(|f| owner.owns(&f.metadata.labels))
+                .map(flux_ref),
+        );
+        for (kind, objects) in &snapshot.objects {
+            let (group, _, _) = kind.api();
+            candidates.extend(
+                objects
+                    .iter()
+                    .filter(|o| owner.owns(&o.metadata.labels))
+                    .map(|o| {
+                        ObjectRef::new(
+                            group,
+                            kind.kind_name(),
+                            &o.metadata.namespace,
+                            &o.metadata.name,
+                        )
+                    }),
+            );
+        }
+    }
+    candidates.sort();
+    candidates.dedup_by(|a, b| a.same_object(b));
+    // Annotations count only on objects that carry the owner labels (as `list` attributes).
+    let attributed = attribution::attribute(&candidates, &keys, |r| {
+        meta_of(snapshot, r)
+            .filter(|m| owner.owns(&m.labels))
+            .map(|m| &m.annotations)
+    });
+    let mut top: Vec<ObjectRef> = candidates
+        .into_iter()
+        .zip(attributed)
+        .filter_map(|(r, who)| matches!(who, Some((i, _)) if i == target).then_some(r))
+        .collect();
+    top.sort_by_key(order);
+
+    let mut plan = Plan {
+        environment: subject.to_string(),
+        provider,
+        still_exported,
+        delete: vec![],
+        pruned: vec![],
+        kept: vec![],
+        notes: vec![],
+    };
+    let reason = if still_exported {
+        DeleteReason::Rendered
+    } else {
+        DeleteReason::LeftBehind
+    };
+    let mut parents: Vec<&FluxObject> = Vec::new();
+    for r in &top {
+        if protected(r) {
+            plan.kept.push(Kept {
+                object: r.clone(),
+                reason: KeepReason::Protected,
+            });
+            continue;
+        }
+        // Objects of the kinds read are checked now; the others right before deletion.
+        if let Some(meta) = meta_of(snapshot, r)
+            && !owner.owns(&meta.labels)
+        {
+            plan.kept.push(Kept {
+                object: r.clone(),
+                reason: KeepReason::NotOwned {
+                    owner: owner.clone(),
+                },
+            });
+            continue;
+        }
+        plan.delete.push(Delete {
+            object: r.clone(),
+            reason: reason.clone(),
+            owner: owner.clone(),
+        });
+        if r.is_flux_applier() {
+            match flux_of(snapshot, r) {
+                Some(f) => parents.push(f),
+                None => plan.notes.push(Note::UnreadInventory { parent: r.clone() }),
+            }
+        }
+    }
+
+    // One level down: what the environment's Kustomizations and HelmReleases applied.
+    let planned: BTreeSet<ObjectRef> = plan.delete.iter().map(|d| plain(&d.object)).collect();
+    let mut seen: BTreeSet<ObjectRef> = planned.clone();
+    for f in parents {
+        let parent = flux_ref(f);
+        let orphans = orphaning(f);
+        if let Some(by) = orphans {
+            plan.notes.push(Note::Orphans {
+                parent: parent.clone(),
+                by,
+            });
+        }
+        for child in entries_of(f.status.inventory.as_ref()) {
+            if !seen.insert(plain(&child)) {
+                continue;
+            }
+            if let Some(reason) = keep_child(snapshot, &child, &parent, &subject.id) {
+                plan.kept.push(Kept {
+                    object: child,
+                    reason,
+                });
+                continue;
+            }
+            let excluded = f.kind == "Kustomization"
+                && meta_of(snapshot, &child).is_some_and(|m| disabled(m, KUSTOMIZE_PRUNE));
+            let owner = Owner::Flux {
+                parent: parent.clone(),
+            };
+            match (orphans, excluded) {
+                (Some(by), _) => plan.delete.push(Delete {
+                    object: child,
+                    reason: DeleteReason::Orphaned {
+                        parent: parent.clone(),
+                        by,
+                    },
+                    owner,
+                }),
+                (None, true) => plan.delete.push(Delete {
+                    object: child,
+                    reason: DeleteReason::PruneExcluded {
+                        parent: parent.clone(),
+                    },
+                    owner,
+                }),
+                (None, false) => plan.pruned.push(Pruned {
+                    object: child,
+                    by: parent.clone(),
+                }),
+            }
+        }
+    }
+    Some(plan)
+}
+
+/// Identity without the version, for sets.
+fn plain(r: &ObjectRef) -> ObjectRef {
+    ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name)
+}
+
+/// Why an object of `parent`'s inventory is not this environment's to delete or wait for, if so.
+fn keep_child(
+    snapshot: &Snapshot,
+    child: &ObjectRef,
+    parent: &ObjectRef,
+    id: &str,
+) -> Option<KeepReason> {
+    if protected(child) {
+        return Some(KeepReason::Protected);
+    }
+    if let Some(other) = snapshot.flux.iter().map(flux_ref).find(|o| {
+        !o.same_object(parent)
+            && flux_of(snapshot, o).is_some_and(|f| {
+                entries_of(f.status.inventory.as_ref())
+                    .iter()
+                    .any(|e| e.same_object(child))
+            })
+    }) {
+        return Some(KeepReason::Shared { with: other });
+    }
+    let meta = meta_of(snapshot, child)?;
+    if let Some(other) = attribution::annotated_id(&meta.annotations)
+        && other != id
+    {
+        return Some(KeepReason::OtherPr {
+            id: other.to_string(),
+        });
+    }
+    let owner = Owner::Flux {
+        parent: parent.clone(),
+    };
+    (!owner.owns(&meta.labels)).then_some(KeepReason::NotOwned { owner })
+}
+
+/// The environments a reference can name for teardown, with their plans: the exported
+/// environments it matches and, in each preview ResourceSet in scope that exports no PR of that id,
+/// the id as a PR that is no longer exported, when it left something behind.
+pub fn subjects(
+    snapshot: &Snapshot,
+    catalog: &environments::Catalog,
+    reference: &crate::reference::Reference,
+) -> Vec<(Subject, Plan)> {
+    let mut out = Vec::new();
+    for set in &catalog.preview_sets {
+        if reference
+            .namespace
+            .as_ref()
+            .is_some_and(|n| *n != set.namespace)
+            || reference
+                .resource_set
+                .as_ref()
+                .is_some_and(|r| *r != set.name)
+        {
+            continue;
+        }
+        let same_id: Vec<&environments::Environment> = catalog
+            .environments
+            .iter()
+            .filter(|e| e.namespace == set.namespace && e.resource_set == set.name)
+            .filter(|e| e.pr.id == reference.id)
+            .collect();
+        let closed = same_id.is_empty();
+        let subjects: Vec<Subject> = if closed {
+            vec![Subject {
+                namespace: set.namespace.clone(),
+                resource_set: set.name.clone(),
+                id: reference.id.clone(),
+                provider: reference.provider.clone(),
+            }]
+        } else {
+            same_id
+                .iter()
+                .filter(|e| reference.matches(e))
+                .map(|e| Subject {
+                    namespace: set.namespace.clone(),
+                    resource_set: set.name.clone(),
+                    id: e.pr.id.clone(),
+                    provider: (same_id.len() > 1).then(|| e.provider.name.clone()),
+                })
+                .collect()
+        };
+        for subject in subjects {
+            if let Some(plan) = plan(snapshot, &subject)
+                && (!closed || !plan.is_empty() || !plan.kept.is_empty())
+            {
+                out.push((subject, plan));
+            }
+        }
+    }
+    out
+}
+
+impl fmt::Display for Orphaning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Orphaning::PruneDisabled => f.write_str("has prune: false"),
+            Orphaning::Suspended => f.write_str("is suspended (spec.suspend: true)"),
+        }
+    }
+}
+
+impl fmt::Display for DeleteReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeleteReason::Rendered => f.write_str("rendered for this PR"),
+            DeleteReason::LeftBehind => {
+                f.write_str("left behind after the PR was no longer exported")
+            }
+            DeleteReason::Orphaned { parent, by } => write!(f, "{parent} {by} and would orphan it"),
+            DeleteReason::PruneExcluded { parent } => write!(
+                f,
+                "{parent} would leave it: it has {KUSTOMIZE_PRUNE}: disabled"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::ResourceSet { namespace, name } => {
+                write!(f, "the owner labels of ResourceSet {namespace}/{name}")
+            }
+            Owner::Flux { parent } => write!(f, "the owner labels of {parent}"),
+        }
+    }
+}
+
+impl fmt::Display for KeepReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeepReason::Protected => {
+                f.write_str("namespaces, ResourceSets and providers are never deleted")
+            }
+            KeepReason::NotOwned { owner } => write!(f, "lacks {owner}"),
+            KeepReason::OtherPr { id } => write!(
+                f,
+                "its {} annotation names PR {id}",
+                flux::CHANGE_REQUEST_ANNOTATION
+            ),
+            KeepReason::Shared { with } => write!(f, "{with} applies it too"),
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Orphans { parent, by } => write!(
+                f,
+                "{parent} {by}: deleting it would orphan what it applied, so those objects are deleted explicitly"
+            ),
+            Note::UnreadInventory { parent } => write!(
+                f,
+                "{parent} could not be read: what it applied is not known and not waited for"
+            ),
+        }
+    }
+}
+
+/// The plan as text, one line per object; every name passes through the sanitiser (object names
+/// come from inventories, which anyone who can write the ResourceSet's templates controls).
+pub fn render(plan: &Plan) -> String {
+    use std::fmt::Write as _;
+    let clean = |s: String| crate::sanitize::line(&s).into_owned();
+    let mut s = String::new();
+    let _ = writeln!(s, "Plan for {}:", clean(plan.environment.clone()));
+    for d in &plan.delete {
+        let _ = writeln!(
+            s,
+            "  delete  {}  ({})",
+            clean(d.object.to_string()),
+            clean(d.reason.to_string())
+        );
+    }
+    for p in &plan.pruned {
+        let _ = writeln!(
+            s,
+            "  prune   {}  (pruned by {})",
+            clean(p.object.to_string()),
+            clean(p.by.to_string())
+        );
+    }
+    for k in &plan.kept {
+        let _ = writeln!(
+            s,
+            "  keep    {}  ({})",
+            clean(k.object.to_string()),
+            clean(k.reason.to_string())
+        );
+    }
+    for n in &plan.notes {
+        let _ = writeln!(s, "  note: {}", clean(n.to_string()));
+    }
+    s
+}
