@@ -7,11 +7,13 @@ use std::process::ExitCode;
 
 use crate::cli::{GlobalArgs, RenderArgs};
 use crate::client::{self, Session};
-use crate::environments::{self, PodProblems, PreviewSet};
+use crate::environments::{self, Catalog, PodProblems, PreviewSet};
 use crate::error::{Error, Result};
 use crate::health::short;
 use crate::inventory::{self, ObjectRef};
 use crate::progress::Progress;
+use crate::reference;
+use crate::sanitize;
 use crate::select;
 use crate::snapshot::{self, Snapshot};
 use crate::triggers::{self, Target};
@@ -95,47 +97,147 @@ pub fn describe_change(before: &Snapshot, after: &Snapshot, set: &PreviewSet) ->
     out
 }
 
+/// What a `render` argument names, read every way it can be read: a preview ResourceSet (`RSET`,
+/// `NAMESPACE/RSET`) or an environment (`PR`, `RSET/PR`, `NAMESPACE/RSET/PR`), whose ResourceSet is
+/// then rendered.
+#[derive(Debug)]
+pub enum Choice<S> {
+    Found(S),
+    /// More than one ResourceSet fits: each candidate as the user could name it.
+    Ambiguous(Vec<String>),
+    NotFound,
+}
+
+/// The argument split on `/`: one to three non-empty parts.
+fn target_parts(target: &str) -> Result<Vec<&str>> {
+    let parts: Vec<&str> = target.trim().split('/').collect();
+    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::Usage(format!(
+            "invalid target {:?}: use RESOURCESET, NAMESPACE/RESOURCESET or an environment (PR, RESOURCESET/PR, NAMESPACE/RESOURCESET/PR)",
+            sanitize::line(target)
+        )));
+    }
+    Ok(parts)
+}
+
+/// Pure: the preview ResourceSet of `catalog` that `target` names. A ResourceSet and an
+/// environment of another ResourceSet that both fit make the argument ambiguous; several
+/// environments of one ResourceSet (one id from two providers) do not: the same set is rendered.
+pub fn choose<'a>(target: &str, catalog: &'a Catalog) -> Result<Choice<&'a PreviewSet>> {
+    let parts = target_parts(target)?;
+    let mut found: Vec<(&'a PreviewSet, String)> = Vec::new();
+    let (set_ns, set_name) = match parts.as_slice() {
+        [name] => (None, Some(*name)),
+        [ns, name] => (Some(*ns), Some(*name)),
+        _ => (None, None),
+    };
+    if let Some(name) = set_name {
+        for set in catalog
+            .preview_sets
+            .iter()
+            .filter(|s| s.name == name && set_ns.is_none_or(|ns| ns == s.namespace))
+        {
+            found.push((set, format!("ResourceSet {}/{}", set.namespace, set.name)));
+        }
+    }
+    // A target that is not a valid environment reference can still name a ResourceSet.
+    if let Ok(reference) = reference::parse(target) {
+        for env in catalog.environments.iter().filter(|e| reference.matches(e)) {
+            if let Some(set) = catalog
+                .preview_sets
+                .iter()
+                .find(|s| s.namespace == env.namespace && s.name == env.resource_set)
+            {
+                found.push((set, format!("environment {}", env.name)));
+            }
+        }
+    }
+    let mut sets: Vec<&PreviewSet> = Vec::new();
+    for (set, _) in &found {
+        if !sets
+            .iter()
+            .any(|s| s.namespace == set.namespace && s.name == set.name)
+        {
+            sets.push(set);
+        }
+    }
+    Ok(match sets.as_slice() {
+        [] => Choice::NotFound,
+        [one] => Choice::Found(one),
+        _ => Choice::Ambiguous(found.into_iter().map(|(_, label)| label).collect()),
+    })
+}
+
+fn owned(choice: Choice<&PreviewSet>) -> Choice<PreviewSet> {
+    match choice {
+        Choice::Found(set) => Choice::Found(set.clone()),
+        Choice::Ambiguous(c) => Choice::Ambiguous(c),
+        Choice::NotFound => Choice::NotFound,
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
-    let before = snapshot::fetch(&session).await?;
+    let mut session = client::connect(global).await?;
+    let parts = match &args.target {
+        Some(target) => target_parts(target)?,
+        None => vec![],
+    };
+    // NAMESPACE/RESOURCESET/PR names its namespace, as for every command taking ENV.
+    if let [ns, _, _] = parts.as_slice() {
+        session.namespace = (*ns).to_string();
+        session.all_namespaces = false;
+    }
+    let mut before = snapshot::fetch(&session).await?;
     select::warn_problems(&before);
-    let catalog = environments::build(&before, &PodProblems::new());
+    let mut catalog = environments::build(&before, &PodProblems::new());
     let sets: Vec<PreviewSet> = match &args.target {
         None => catalog.preview_sets.clone(),
         Some(target) => {
-            let by_name: Vec<PreviewSet> = catalog
-                .preview_sets
-                .iter()
-                .filter(|s| &s.name == target)
-                .cloned()
-                .collect();
-            if !by_name.is_empty() {
-                by_name
-            } else {
-                let parsed = crate::reference::parse(target).map_err(Error::Usage)?;
-                match crate::reference::resolve(&parsed, &catalog.environments) {
-                    crate::reference::Resolution::Found(env) => catalog
+            let mut choice = owned(choose(target, &catalog)?);
+            // NAMESPACE/RESOURCESET outside the scope: read that namespace, only when nothing in
+            // scope fits (RESOURCESET/PR is the other reading of two parts).
+            if let (Choice::NotFound, [ns, _]) = (&choice, parts.as_slice())
+                && !session.all_namespaces
+                && *ns != session.namespace
+            {
+                let mut other = session.clone();
+                other.namespace = (*ns).to_string();
+                let other_before = snapshot::fetch(&other).await?;
+                let other_catalog = environments::build(&other_before, &PodProblems::new());
+                if let found @ Choice::Found(_) = owned(choose(target, &other_catalog)?) {
+                    select::warn_problems(&other_before);
+                    session = other;
+                    before = other_before;
+                    catalog = other_catalog;
+                    choice = found;
+                }
+            }
+            match choice {
+                Choice::Found(set) => vec![set],
+                Choice::Ambiguous(candidates) => {
+                    return Err(Error::Other(format!(
+                        "{:?} is ambiguous in {}: it names {}; name it as NAMESPACE/RESOURCESET or NAMESPACE/RESOURCESET/PR",
+                        sanitize::line(target),
+                        session.scope_label(),
+                        sanitize::line(&candidates.join(", "))
+                    )));
+                }
+                Choice::NotFound => {
+                    let known: Vec<String> = catalog
                         .preview_sets
                         .iter()
-                        .filter(|s| s.namespace == env.namespace && s.name == env.resource_set)
-                        .cloned()
-                        .collect(),
-                    _ => {
-                        let known: Vec<String> = catalog
-                            .preview_sets
-                            .iter()
-                            .map(|s| format!("{}/{}", s.namespace, s.name))
-                            .collect();
-                        return Err(Error::Other(format!(
-                            "{target:?} is neither a preview ResourceSet nor an environment in {}; preview ResourceSets: {}",
-                            session.scope_label(),
-                            if known.is_empty() {
-                                "none".into()
-                            } else {
-                                known.join(", ")
-                            }
-                        )));
-                    }
+                        .map(|s| format!("{}/{}", s.namespace, s.name))
+                        .collect();
+                    return Err(Error::Other(format!(
+                        "{:?} is neither a preview ResourceSet nor an environment in {}; preview ResourceSets: {}",
+                        sanitize::line(target),
+                        session.scope_label(),
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            sanitize::line(&known.join(", ")).into_owned()
+                        }
+                    )));
                 }
             }
         }
@@ -149,7 +251,10 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
     render_sets(&session, &sets, args.wait.timeout).await?;
     let after = snapshot::fetch(&session).await?;
     for set in &sets {
-        println!("ResourceSet {}/{}:", set.namespace, set.name);
+        println!(
+            "ResourceSet {}:",
+            sanitize::line(&format!("{}/{}", set.namespace, set.name))
+        );
         print!("{}", describe_change(&before, &after, set));
     }
     Ok(ExitCode::SUCCESS)
@@ -202,4 +307,85 @@ pub async fn render_sets(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// The seed in `app-dev`, plus a second ResourceSet consuming the same provider.
+    fn catalog() -> Catalog {
+        let mut s = Snapshot::default();
+        let mut objects = testkit::seed::api_scenario("app-dev", "flux-system");
+        objects.push(testkit::build::resource_set(
+            "app-dev",
+            "web-envs",
+            serde_json::json!([{"name": "api-prs"}]),
+            vec![],
+            testkit::build::rset_ready(&[]),
+        ));
+        for o in objects {
+            match o["kind"].as_str() {
+                Some("ResourceSetInputProvider") => {
+                    s.providers.push(serde_json::from_value(o).unwrap())
+                }
+                Some("ResourceSet") => s.resource_sets.push(serde_json::from_value(o).unwrap()),
+                Some("Kustomization") => s.flux.push(serde_json::from_value(o).unwrap()),
+                _ => {}
+            }
+        }
+        environments::build(&s, &PodProblems::new())
+    }
+
+    fn chosen(target: &str, catalog: &Catalog) -> Value {
+        match choose(target, catalog) {
+            Ok(Choice::Found(set)) => format!("{}/{}", set.namespace, set.name).into(),
+            Ok(Choice::Ambiguous(c)) => c.into(),
+            Ok(Choice::NotFound) => Value::Null,
+            Err(e) => format!("error: {e}").into(),
+        }
+    }
+
+    #[test]
+    fn every_form_of_the_argument() {
+        let c = catalog();
+        for (target, want) in [
+            ("api-pr-envs", "app-dev/api-pr-envs"),
+            ("app-dev/api-pr-envs", "app-dev/api-pr-envs"),
+            ("web-envs", "app-dev/web-envs"),
+            ("app-dev/web-envs", "app-dev/web-envs"),
+            ("api-pr-envs/1234", "app-dev/api-pr-envs"),
+            ("app-dev/api-pr-envs/1234", "app-dev/api-pr-envs"),
+            ("web-envs/1289", "app-dev/web-envs"),
+        ] {
+            assert_eq!(chosen(target, &c), Value::from(want), "{target}");
+        }
+        for target in [
+            "other/api-pr-envs",
+            "9999",
+            "app-dev/api-pr-envs/9999",
+            "app-dev",
+        ] {
+            assert_eq!(chosen(target, &c), Value::Null, "{target}");
+        }
+        for target in ["", "a//b", "/x", "a/b/c/d"] {
+            assert!(
+                chosen(target, &c).as_str().unwrap().starts_with("error: "),
+                "{target}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_argument_lists_the_candidates() {
+        let c = catalog();
+        assert_eq!(
+            chosen("1234", &c),
+            serde_json::json!([
+                "environment app-dev/api-pr-envs/1234",
+                "environment app-dev/web-envs/1234"
+            ])
+        );
+    }
 }
