@@ -17,7 +17,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::attribution::{self, PrKey};
+use crate::attribution::{self, PrKey, Rule};
 use crate::environments::{self, ProviderInfo};
 use crate::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
 use crate::inventory::{self, ObjectRef};
@@ -122,6 +122,8 @@ pub enum KeepReason {
     OtherPr { id: String },
     /// Another Flux object's inventory lists it too.
     Shared { with: ObjectRef },
+    /// Its name also holds another number, which may be another closed PR's id.
+    Ambiguous { token: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -367,12 +369,15 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             .filter(|m| owner.owns(&m.labels))
             .map(|m| &m.annotations)
     });
-    let mut top: Vec<ObjectRef> = candidates
+    let mut top: Vec<(ObjectRef, Rule)> = candidates
         .into_iter()
         .zip(attributed)
-        .filter_map(|(r, who)| matches!(who, Some((i, _)) if i == target).then_some(r))
+        .filter_map(|(r, who)| match who {
+            Some((i, rule)) if i == target => Some((r, rule)),
+            _ => None,
+        })
         .collect();
-    top.sort_by_key(order);
+    top.sort_by_key(|(r, _)| order(r));
 
     let mut plan = Plan {
         environment: subject.to_string(),
@@ -389,11 +394,25 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         DeleteReason::LeftBehind
     };
     let mut parents: Vec<&FluxObject> = Vec::new();
-    for r in &top {
+    for (r, rule) in &top {
         if protected(r) {
             plan.kept.push(Kept {
                 object: r.clone(),
                 reason: KeepReason::Protected,
+            });
+            continue;
+        }
+        // Other PRs that are no longer exported are unknown: a name that holds another number
+        // besides the id (`696-638`) may be theirs, so only an annotation can give it to this one.
+        if !still_exported
+            && matches!(rule, Rule::NameToken { .. })
+            && let Some(other) = other_number(&r.name, &subject.id)
+        {
+            plan.kept.push(Kept {
+                object: r.clone(),
+                reason: KeepReason::Ambiguous {
+                    token: other.to_string(),
+                },
             });
             continue;
         }
@@ -474,6 +493,12 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         }
     }
     Some(plan)
+}
+
+/// A whole name token of digits other than `id`, if the name has one.
+fn other_number<'a>(name: &'a str, id: &str) -> Option<&'a str> {
+    name.split(['-', '.'])
+        .find(|t| !t.is_empty() && *t != id && t.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Identity without the version, for sets.
@@ -622,6 +647,11 @@ impl fmt::Display for KeepReason {
                 flux::CHANGE_REQUEST_ANNOTATION
             ),
             KeepReason::Shared { with } => write!(f, "{with} applies it too"),
+            KeepReason::Ambiguous { token } => write!(
+                f,
+                "its name also holds {token}, which may be another PR's id (annotate it with {} to claim it)",
+                flux::CHANGE_REQUEST_ANNOTATION
+            ),
         }
     }
 }
@@ -676,4 +706,419 @@ pub fn render(plan: &Plan) -> String {
         let _ = writeln!(s, "  note: {}", clean(n.to_string()));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NS: &str = "app-dev";
+    const RSET: &str = "api-pr-envs";
+    const KS: &str = "kustomize.toolkit.fluxcd.io";
+
+    fn owner() -> Value {
+        json!({OWNER_NAME_LABEL: RSET, OWNER_NAMESPACE_LABEL: NS})
+    }
+
+    fn id(ns: &str, name: &str, group: &str, kind: &str) -> Value {
+        json!({"id": format!("{ns}_{name}_{group}_{kind}"), "v": "v1"})
+    }
+
+    /// A snapshot with one GitHub provider exporting `prs` (id, branch) and a ResourceSet whose
+    /// inventory lists `entries` (namespace, name, group, kind).
+    fn snapshot(prs: &[(&str, &str)], entries: &[(&str, &str, &str, &str)]) -> Snapshot {
+        let inputs: Vec<Value> = prs
+            .iter()
+            .map(|(i, b)| json!({"id": i, "sha": "abc", "branch": b}))
+            .collect();
+        let provider = serde_json::from_value(json!({
+            "metadata": {"name": "api-prs", "namespace": NS},
+            "spec": {"type": "GitHubPullRequest"},
+            "status": {"exportedInputs": inputs}
+        }))
+        .unwrap();
+        let inv: Vec<Value> = entries
+            .iter()
+            .map(|(ns, n, g, k)| id(ns, n, g, k))
+            .collect();
+        let rset = serde_json::from_value(json!({
+            "metadata": {"name": RSET, "namespace": NS},
+            "spec": {"inputsFrom": [{"kind": "ResourceSetInputProvider", "name": "api-prs"}]},
+            "status": {"inventory": {"entries": inv}}
+        }))
+        .unwrap();
+        Snapshot {
+            providers: vec![provider],
+            resource_sets: vec![rset],
+            ..Default::default()
+        }
+    }
+
+    fn ks(
+        name: &str,
+        labels: Value,
+        annotations: Value,
+        spec: Value,
+        children: &[Value],
+    ) -> FluxObject {
+        serde_json::from_value(json!({
+            "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": NS, "labels": labels, "annotations": annotations},
+            "spec": spec,
+            "status": {"inventory": {"entries": children}}
+        }))
+        .unwrap()
+    }
+
+    fn deployment(name: &str, labels: Value, annotations: Value) -> crate::objects::Object {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": NS, "labels": labels, "annotations": annotations}
+        }))
+        .unwrap()
+    }
+
+    fn ks_labels(parent: &str) -> Value {
+        json!({"kustomize.toolkit.fluxcd.io/name": parent, "kustomize.toolkit.fluxcd.io/namespace": NS})
+    }
+
+    fn subject(id: &str) -> Subject {
+        Subject {
+            namespace: NS.into(),
+            resource_set: RSET.into(),
+            id: id.into(),
+            provider: None,
+        }
+    }
+
+    fn names(plan: &Plan) -> (Vec<String>, Vec<String>, Vec<String>) {
+        (
+            plan.delete.iter().map(|d| d.object.name.clone()).collect(),
+            plan.pruned.iter().map(|p| p.object.name.clone()).collect(),
+            plan.kept.iter().map(|k| k.object.name.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_closed_pr_never_takes_an_object_annotated_for_an_exported_one() {
+        // Exported PR 1 has branch hotfix/12; its Kustomization is app-hotfix-12, annotated "1".
+        let mut s = snapshot(
+            &[("1", "hotfix/12")],
+            &[(NS, "app-hotfix-12", KS, "Kustomization")],
+        );
+        s.flux.push(ks(
+            "app-hotfix-12",
+            owner(),
+            json!({CHANGE_REQUEST: "1"}),
+            json!({"prune": true}),
+            &[],
+        ));
+        let plan = plan(&s, &subject("12")).unwrap();
+        assert!(!plan.still_exported);
+        assert!(plan.is_empty(), "{plan:?}");
+        // Without the annotation the name names both PR 12 (id) and PR 1 (branch slug): nobody's.
+        s.flux[0].metadata.annotations.clear();
+        let plan = super::plan(&s, &subject("12")).unwrap();
+        assert!(plan.is_empty(), "{plan:?}");
+        // PR 1 itself (exported) still owns it by the annotation.
+        s.flux[0]
+            .metadata
+            .annotations
+            .insert(CHANGE_REQUEST.into(), "1".into());
+        let plan = super::plan(&s, &subject("1")).unwrap();
+        assert_eq!(names(&plan).0, vec!["app-hotfix-12"]);
+        assert!(plan.still_exported);
+    }
+
+    const CHANGE_REQUEST: &str = flux::CHANGE_REQUEST_ANNOTATION;
+
+    #[test]
+    fn an_exported_pr_keeps_what_its_name_shares_with_the_closed_one() {
+        // 12 closed, 123 exported: `api-pr-12` is 12's, `api-pr-123` never is.
+        let mut s = snapshot(
+            &[("123", "feat/x")],
+            &[
+                (NS, "api-pr-12", KS, "Kustomization"),
+                (NS, "api-pr-123", KS, "Kustomization"),
+            ],
+        );
+        for n in ["api-pr-12", "api-pr-123"] {
+            s.flux
+                .push(ks(n, owner(), json!({}), json!({"prune": true}), &[]));
+        }
+        let plan = plan(&s, &subject("12")).unwrap();
+        assert_eq!(names(&plan).0, vec!["api-pr-12"]);
+        assert_eq!(plan.delete[0].reason, DeleteReason::LeftBehind);
+    }
+
+    #[test]
+    fn a_closed_pr_claims_a_name_with_another_number_only_by_annotation() {
+        // 696 and 638 are both closed: `api-696-638` may be either's.
+        let mut s = snapshot(&[("5", "a")], &[]);
+        s.objects.insert(
+            Kind::Deployment,
+            vec![
+                deployment("api-696-638", owner(), json!({})),
+                deployment("api-638-cache", owner(), json!({})),
+            ],
+        );
+        let plan = plan(&s, &subject("638")).unwrap();
+        assert_eq!(names(&plan).0, vec!["api-638-cache"]);
+        assert!(
+            matches!(plan.kept[0].reason, KeepReason::Ambiguous { ref token } if token == "696")
+        );
+        s.objects.get_mut(&Kind::Deployment).unwrap()[0]
+            .metadata
+            .annotations
+            .insert(CHANGE_REQUEST.into(), "638".into());
+        let plan = super::plan(&s, &subject("638")).unwrap();
+        assert_eq!(names(&plan).0, vec!["api-638-cache", "api-696-638"]);
+    }
+
+    #[test]
+    fn objects_without_the_owner_labels_are_kept() {
+        let mut s = snapshot(&[("7", "a")], &[(NS, "api-pr-7", KS, "Kustomization")]);
+        s.flux.push(ks(
+            "api-pr-7",
+            json!({}),
+            json!({}),
+            json!({"prune": true}),
+            &[],
+        ));
+        let plan = plan(&s, &subject("7")).unwrap();
+        assert!(plan.delete.is_empty());
+        assert!(matches!(plan.kept[0].reason, KeepReason::NotOwned { .. }));
+    }
+
+    #[test]
+    fn namespaces_resource_sets_and_providers_are_never_deleted() {
+        let s = snapshot(
+            &[("7", "a")],
+            &[
+                ("", "pr-7", "", "Namespace"),
+                (NS, "rs-7", flux::FLUX_OPERATOR_GROUP, "ResourceSet"),
+                (
+                    NS,
+                    "prs-7",
+                    flux::FLUX_OPERATOR_GROUP,
+                    "ResourceSetInputProvider",
+                ),
+            ],
+        );
+        let plan = plan(&s, &subject("7")).unwrap();
+        assert!(plan.is_empty());
+        assert_eq!(plan.kept.len(), 3);
+        assert!(plan.kept.iter().all(|k| k.reason == KeepReason::Protected));
+    }
+
+    #[test]
+    fn prune_false_and_suspended_objects_have_their_inventory_deleted_explicitly() {
+        for (spec, by) in [
+            (json!({"prune": false}), Orphaning::PruneDisabled),
+            (
+                json!({"prune": true, "suspend": true}),
+                Orphaning::Suspended,
+            ),
+        ] {
+            let mut s = snapshot(&[("7", "a")], &[(NS, "api-pr-7", KS, "Kustomization")]);
+            s.flux.push(ks(
+                "api-pr-7",
+                owner(),
+                json!({}),
+                spec,
+                &[
+                    id(NS, "api-7", "apps", "Deployment"),
+                    id("", "pr-7", "", "Namespace"),
+                ],
+            ));
+            s.objects.insert(
+                Kind::Deployment,
+                vec![deployment("api-7", ks_labels("api-pr-7"), json!({}))],
+            );
+            let plan = plan(&s, &subject("7")).unwrap();
+            let (deleted, pruned, kept) = names(&plan);
+            assert_eq!(deleted, vec!["api-pr-7", "api-7"]);
+            assert!(pruned.is_empty());
+            assert_eq!(kept, vec!["pr-7"], "the namespace stays");
+            assert_eq!(
+                plan.delete[1].owner,
+                Owner::Flux {
+                    parent: ObjectRef::new(KS, "Kustomization", NS, "api-pr-7")
+                }
+            );
+            assert!(
+                matches!(plan.delete[1].reason, DeleteReason::Orphaned { by: b, .. } if b == by)
+            );
+            assert!(matches!(plan.notes[0], Note::Orphans { by: b, .. } if b == by));
+        }
+    }
+
+    #[test]
+    fn pruning_objects_have_their_inventory_waited_for() {
+        let mut s = snapshot(&[("7", "a")], &[(NS, "api-pr-7", KS, "Kustomization")]);
+        s.flux.push(ks(
+            "api-pr-7",
+            owner(),
+            json!({}),
+            json!({"prune": true}),
+            &[
+                id(NS, "api-7", "apps", "Deployment"),
+                id(NS, "api-7-cache", "apps", "Deployment"),
+            ],
+        ));
+        s.objects.insert(
+            Kind::Deployment,
+            vec![
+                deployment("api-7", ks_labels("api-pr-7"), json!({})),
+                deployment(
+                    "api-7-cache",
+                    ks_labels("api-pr-7"),
+                    json!({KUSTOMIZE_PRUNE: "disabled"}),
+                ),
+            ],
+        );
+        let plan = plan(&s, &subject("7")).unwrap();
+        let (deleted, pruned, _) = names(&plan);
+        assert_eq!(pruned, vec!["api-7"]);
+        assert_eq!(
+            deleted,
+            vec!["api-pr-7", "api-7-cache"],
+            "excluded from pruning: deleted"
+        );
+    }
+
+    #[test]
+    fn nested_objects_of_another_pr_or_another_flux_object_are_kept() {
+        let mut s = snapshot(
+            &[("7", "a"), ("8", "b")],
+            &[
+                (NS, "api-pr-7", KS, "Kustomization"),
+                (NS, "api-pr-8", KS, "Kustomization"),
+            ],
+        );
+        let shared = id(NS, "shared-db", "apps", "Deployment");
+        s.flux.push(ks(
+            "api-pr-7",
+            owner(),
+            json!({}),
+            json!({"prune": false}),
+            &[
+                id(NS, "api-7", "apps", "Deployment"),
+                id(NS, "worker", "apps", "Deployment"),
+                id(NS, "stolen", "apps", "Deployment"),
+                shared.clone(),
+            ],
+        ));
+        s.flux.push(ks(
+            "api-pr-8",
+            owner(),
+            json!({}),
+            json!({"prune": false}),
+            &[shared],
+        ));
+        s.objects.insert(
+            Kind::Deployment,
+            vec![
+                deployment("api-7", ks_labels("api-pr-7"), json!({})),
+                deployment(
+                    "worker",
+                    ks_labels("api-pr-7"),
+                    json!({CHANGE_REQUEST: "8"}),
+                ),
+                deployment("stolen", ks_labels("other"), json!({})),
+                deployment("shared-db", ks_labels("api-pr-8"), json!({})),
+            ],
+        );
+        let plan = plan(&s, &subject("7")).unwrap();
+        let (deleted, _, kept) = names(&plan);
+        assert_eq!(deleted, vec!["api-pr-7", "api-7"]);
+        assert_eq!(kept, vec!["worker", "stolen", "shared-db"]);
+        assert!(matches!(plan.kept[0].reason, KeepReason::OtherPr { ref id } if id == "8"));
+        assert!(matches!(plan.kept[1].reason, KeepReason::NotOwned { .. }));
+        assert!(matches!(plan.kept[2].reason, KeepReason::Shared { .. }));
+    }
+
+    #[test]
+    fn owner_labelled_objects_outside_the_inventory_count_only_for_a_closed_pr() {
+        // `fluxcd.controlplane.io/prune: disabled` objects leave the inventory and keep the labels.
+        let mut s = snapshot(&[("8", "b")], &[]);
+        s.objects.insert(
+            Kind::Deployment,
+            vec![
+                deployment("api-7-cache", owner(), json!({})),
+                deployment("api-8-cache", owner(), json!({})),
+                deployment("unlabelled-7", json!({}), json!({})),
+            ],
+        );
+        let plan = plan(&s, &subject("7")).unwrap();
+        assert_eq!(names(&plan).0, vec!["api-7-cache"]);
+        let plan = super::plan(&s, &subject("8")).unwrap();
+        assert!(plan.still_exported);
+        assert!(
+            plan.is_empty(),
+            "an exported PR is torn down from the inventory only"
+        );
+    }
+
+    #[test]
+    fn objects_of_no_pr_belong_to_the_resource_set() {
+        let s = snapshot(
+            &[("7", "a"), ("8", "b")],
+            &[
+                (NS, "api-shared-config", "", "ConfigMap"),
+                (NS, "env-7-8", "", "ConfigMap"),
+            ],
+        );
+        for pr in ["7", "8", "9"] {
+            assert!(plan(&s, &subject(pr)).unwrap().is_empty(), "{pr}");
+        }
+    }
+
+    #[test]
+    fn the_same_id_from_two_providers_is_planned_per_provider() {
+        let mut s = snapshot(&[], &[]);
+        s.providers.clear();
+        for (name, branch) in [("web-prs", "web/feature"), ("api-prs", "api/feature")] {
+            s.providers.push(
+                serde_json::from_value(json!({
+                    "metadata": {"name": name, "namespace": NS, "labels": {"app": "x"}},
+                    "spec": {"type": "GitHubPullRequest"},
+                    "status": {"exportedInputs": [{"id": "4", "branch": branch}]}
+                }))
+                .unwrap(),
+            );
+        }
+        s.resource_sets[0] = serde_json::from_value(json!({
+            "metadata": {"name": RSET, "namespace": NS},
+            "spec": {"inputsFrom": [{"kind": "ResourceSetInputProvider", "selector": {"matchLabels": {"app": "x"}}}]},
+            "status": {"inventory": {"entries": [
+                id(NS, "web-feature-4", KS, "Kustomization"),
+                id(NS, "api-feature-4", KS, "Kustomization")
+            ]}}
+        }))
+        .unwrap();
+        let mut web = subject("4");
+        web.provider = Some("web-prs".into());
+        assert_eq!(names(&plan(&s, &web).unwrap()).0, vec!["web-feature-4"]);
+        web.provider = Some("api-prs".into());
+        assert_eq!(names(&plan(&s, &web).unwrap()).0, vec!["api-feature-4"]);
+        web.provider = Some("nobody".into());
+        assert!(plan(&s, &web).is_none());
+    }
+
+    #[test]
+    fn the_rendered_plan_is_safe_for_a_terminal() {
+        let mut s = snapshot(
+            &[("7", "a")],
+            &[(NS, "api-pr-7\u{1b}]0;x\u{7}", KS, "Kustomization")],
+        );
+        s.flux.clear();
+        let text = render(&plan(&s, &subject("7")).unwrap());
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
+            "{text:?}"
+        );
+    }
 }

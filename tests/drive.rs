@@ -784,3 +784,215 @@ async fn delete_confirmation_on_a_terminal() {
         assert_eq!(present, !expect_gone, "answer {answer}");
     }
 }
+
+/// Requests a command sent, from the API server's audit log (by a unique impersonated user).
+fn audited(user: &str) -> Vec<String> {
+    let log = std::env::var("KP_TEST_AUDIT_LOG").expect("KP_TEST_AUDIT_LOG");
+    let mut last = usize::MAX;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| {
+                v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete"
+            })
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["verb"].as_str().unwrap_or(""),
+                    v["requestURI"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        if lines.len() == last || Instant::now() > deadline {
+            return lines;
+        }
+        last = lines.len();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Issue 10 §1: PR 1289 is closed; exported PR 1 has the branch `hotfix/1289`. Its Kustomization
+/// `app-hotfix-1289` carries `change_request: "1"`, and a ConfigMap `api-cache-1289-1234` names
+/// exported PR 1234 too: the teardown of 1289 takes neither, the GitOps way or any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_of_a_closed_pr_never_takes_another_prs_objects() {
+    let env = require_cluster!();
+    let s = scenario(&env, "hotfix").await;
+    let mut labels = seedmod::owner_labels("api-pr-envs", &s.ns);
+    // Prune-disabled, so that the stand-in's (template-less) garbage collection keeps them.
+    labels["fluxcd.controlplane.io/prune"] = json!("disabled");
+    let mut hotfix = build::kustomization(build::Ks {
+        ns: &s.ns,
+        name: "app-hotfix-1289",
+        rset: "api-pr-envs",
+        commit: "abc",
+        ready: ("True", "ReconciliationSucceeded", "ok"),
+        suspend: false,
+        inventory: &[],
+    });
+    hotfix["metadata"]["labels"] = labels.clone();
+    hotfix["metadata"]["annotations"] = json!({"event.toolkit.fluxcd.io/change_request": "1"});
+    fixture::create(&s.client, &hotfix).await.unwrap();
+    let both = build::config_map(&s.ns, "api-cache-1289-1234", labels);
+    fixture::create(&s.client, &both).await.unwrap();
+    let rset = seedmod::api_scenario(&s.ns, &s.infra)
+        .into_iter()
+        .find(|o| o["kind"] == "ResourceSet")
+        .unwrap();
+    let mut entries = rset["status"]["inventory"]["entries"]
+        .as_array()
+        .unwrap()
+        .clone();
+    entries.push(json!({"id": seedmod::inventory_id(&s.ns, "app-hotfix-1289", "kustomize.toolkit.fluxcd.io", "Kustomization"), "v": "v1"}));
+    entries.push(json!({"id": seedmod::inventory_id(&s.ns, "api-cache-1289-1234", "", "ConfigMap"), "v": "v1"}));
+    fixture::set_status(&s.client, &rset, json!({"inventory": {"entries": entries}}))
+        .await
+        .unwrap();
+    let provider = seedmod::api_scenario(&s.ns, &s.infra)
+        .into_iter()
+        .find(|o| o["kind"] == "ResourceSetInputProvider")
+        .unwrap();
+    let mut remaining: Vec<Value> = [&SEED_PRS[0], &SEED_PRS[2]]
+        .iter()
+        .map(|p| json!({"id": p.id, "sha": p.sha, "branch": p.branch}))
+        .collect();
+    remaining.push(json!({"id": "1", "sha": build::sha(1), "branch": "hotfix/1289"}));
+    fixture::set_status(
+        &s.client,
+        &provider,
+        json!({"exportedInputs": remaining.clone()}),
+    )
+    .await
+    .unwrap();
+    s.stand_in.export_next("api-prs", remaining);
+
+    let out = run(&env, &["delete", "1289", "-n", &s.ns, "--dry-run"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let plan = stdout_of(&out);
+    assert!(
+        plan.contains(&format!("delete  Kustomization/{}/api-pr-1289", s.ns)),
+        "{plan}"
+    );
+    assert!(
+        !plan.lines().any(|l| l.starts_with("  delete")
+            && (l.contains("app-hotfix-1289") || l.contains("api-cache-1289-1234"))),
+        "{plan}"
+    );
+
+    let user = format!("teardown-{}", std::process::id());
+    let out = run(
+        &env,
+        &[
+            "delete",
+            "1289",
+            "-n",
+            &s.ns,
+            "--yes",
+            "--as",
+            &user,
+            "--as-group",
+            "system:masters",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "api-pr-1289")
+            .await
+            .is_none()
+    );
+    assert!(
+        get(&s.client, KS, "Kustomization", &s.ns, "app-hotfix-1289")
+            .await
+            .is_some(),
+        "PR 1's object was taken"
+    );
+    assert!(
+        get(&s.client, "v1", "ConfigMap", &s.ns, "api-cache-1289-1234")
+            .await
+            .is_some(),
+        "an ambiguous object was taken"
+    );
+    // Waiting for the objects to disappear reads them per kind, never one GET per object.
+    let requests = audited(&user);
+    let gets: Vec<&String> = requests
+        .iter()
+        .filter(|r| {
+            r.starts_with("get ")
+                && r.contains(&format!("/namespaces/{}/", s.ns))
+                && !r.contains("selfsubjectaccessreviews")
+        })
+        .collect();
+    assert!(
+        gets.iter()
+            .all(|r| r.contains("resourcesets/") || r.contains("resourcesetinputproviders/")),
+        "per-object reads: {gets:#?}"
+    );
+    assert!(
+        requests.iter().any(|r| r.starts_with("watch ")),
+        "no watch: {requests:#?}"
+    );
+}
+
+/// A suspended Kustomization is not garbage-collected when deleted: its inventory is deleted
+/// explicitly instead of waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_of_a_suspended_environment_deletes_its_inventory_explicitly() {
+    let env = require_cluster!();
+    let s = scenario(&env, "suspended").await;
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        s.client.clone(),
+        &s.ns,
+        &fixture::api_resource(KS, "Kustomization"),
+    );
+    api.patch(
+        "api-pr-1301",
+        &Default::default(),
+        &kube::api::Patch::Merge(json!({"spec": {"suspend": true}})),
+    )
+    .await
+    .unwrap();
+    let out = run(
+        &env,
+        &[
+            "delete",
+            "1301",
+            "-n",
+            &s.ns,
+            "--force",
+            "--yes",
+            "--timeout",
+            "30s",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("is suspended (spec.suspend: true) and would orphan it"),
+        "{text}"
+    );
+    for (av, kind, name) in [
+        ("apps/v1", "Deployment", "api-deployment-1301"),
+        ("v1", "Service", "api-1301"),
+        ("networking.k8s.io/v1", "Ingress", "api-ingress-1301"),
+    ] {
+        assert!(
+            get(&s.client, av, kind, &s.ns, name).await.is_none(),
+            "{kind}/{name} deleted explicitly"
+        );
+    }
+}

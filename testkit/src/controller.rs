@@ -325,7 +325,10 @@ impl StandIn {
         for o in self.api(av, kind).list(&ListParams::default()).await? {
             let name = o.metadata.name.clone().unwrap_or_default();
             if kind == "Kustomization" {
-                let prune = o.data["spec"]["prune"].as_bool().unwrap_or(false);
+                // kustomize-controller skips garbage collection when a suspended Kustomization
+                // is deleted, as when `prune` is false.
+                let prune = o.data["spec"]["prune"].as_bool().unwrap_or(false)
+                    && !o.data["spec"]["suspend"].as_bool().unwrap_or(false);
                 let inv: Vec<(String, String)> = o.data["status"]["inventory"]["entries"]
                     .as_array()
                     .map(|a| {
@@ -414,8 +417,8 @@ impl StandIn {
         Ok(())
     }
 
-    /// kustomize-controller's finalizer: a deleted Kustomization with `prune: true` removes
-    /// what it applied.
+    /// kustomize-controller's finalizer: a deleted Kustomization with `prune: true` that is not
+    /// suspended removes what it applied.
     async fn prune(&self) -> Result<()> {
         let live: Vec<String> = self
             .api("kustomize.toolkit.fluxcd.io/v1", "Kustomization")
