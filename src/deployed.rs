@@ -14,16 +14,21 @@ pub struct ShaPath {
     pub pointer: String,
 }
 
-/// Finds the string leaves of `spec.resources` templates that use `inputs.sha`.
-pub fn sha_paths(resources: &[Value]) -> Vec<ShaPath> {
+/// The input path of the PR's sha in templates: `inputs.sha`, or with `inputStrategy: Permute`
+/// `inputs.<provider key>.sha`.
+pub const SHA_INPUT: &str = "inputs.sha";
+
+/// Finds the string leaves of templated objects (`spec.resources`, or the documents of a
+/// `resourcesTemplate`: see [`crate::template`]) that use the input `sha_input`.
+pub fn sha_paths(objects: &[Value], sha_input: &str) -> Vec<ShaPath> {
     let mut out = Vec::new();
-    for r in resources {
+    for r in objects {
         let kind = r
             .get("kind")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        walk(r, &mut String::new(), &mut |pointer| {
+        walk(r, sha_input, &mut String::new(), &mut |pointer| {
             out.push(ShaPath {
                 kind: kind.clone(),
                 pointer: pointer.to_string(),
@@ -33,15 +38,15 @@ pub fn sha_paths(resources: &[Value]) -> Vec<ShaPath> {
     out
 }
 
-fn walk(v: &Value, pointer: &mut String, found: &mut impl FnMut(&str)) {
+fn walk(v: &Value, input: &str, pointer: &mut String, found: &mut impl FnMut(&str)) {
     match v {
-        Value::String(s) if s.contains("inputs.sha") => found(pointer),
+        Value::String(s) if crate::template::uses(s, input) => found(pointer),
         Value::Object(map) => {
             for (k, child) in map {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                walk(child, pointer, found);
+                walk(child, input, pointer, found);
                 pointer.truncate(len);
             }
         }
@@ -49,7 +54,7 @@ fn walk(v: &Value, pointer: &mut String, found: &mut impl FnMut(&str)) {
             for (i, child) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{i}"));
-                walk(child, pointer, found);
+                walk(child, input, pointer, found);
                 pointer.truncate(len);
             }
         }
@@ -57,27 +62,12 @@ fn walk(v: &Value, pointer: &mut String, found: &mut impl FnMut(&str)) {
     }
 }
 
-/// The first run of 7 to 40 hex digits in `text` (a commit, full or short).
+/// The first run of 7 to 40 hex digits in `text` (a commit, full or short), standing alone:
+/// not part of a longer run of letters and digits.
 pub fn find_sha(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_hexdigit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
-                i += 1;
-            }
-            let boundary_ok = i == bytes.len() || !bytes[i].is_ascii_alphanumeric();
-            let start_ok = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
-            let len = i - start;
-            if (7..=40).contains(&len) && boundary_ok && start_ok {
-                return Some(text[start..i].to_ascii_lowercase());
-            }
-        } else {
-            i += 1;
-        }
-    }
-    None
+    text.split(|c: char| !c.is_alphanumeric())
+        .find(|word| (7..=40).contains(&word.len()) && word.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase)
 }
 
 /// Whether two commit ids name the same commit (one may be abbreviated).
@@ -121,7 +111,7 @@ mod tests {
             json!({"kind": "HelmRelease", "metadata": {"annotations": {"event.toolkit.fluxcd.io/commit": "<< inputs.sha | quote >>"}},
                    "spec": {"values": {"image": {"tag": "<< inputs.sha >>"}, "list": ["a", "<<inputs.sha>>"]}}}),
         ];
-        let paths = sha_paths(&resources);
+        let paths = sha_paths(&resources, SHA_INPUT);
         let got: Vec<(&str, &str)> = paths
             .iter()
             .map(|p| (p.kind.as_str(), p.pointer.as_str()))
@@ -177,5 +167,47 @@ mod tests {
             "3f9c1e2a7b8d4c6e0f1a2b3c4d5e6f7a8b9c0d1e"
         ));
         assert!(!same_commit("3f9", "3f9c1e2a"), "too short to tell");
+    }
+
+    #[test]
+    fn finds_the_sha_in_a_resources_template() {
+        let spec: crate::objects::ResourceSetSpec = serde_json::from_value(json!({
+            "resourcesTemplate": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-<< inputs.id >>\n  annotations:\n    note: «<< inputs.title | default \"\" >>»\nspec:\n  <<- if true >>\n  postBuild:\n    substitute:\n      COMMIT_SHA: \"<< inputs.sha >>\"\n  <<- end >>\n"
+        }))
+        .unwrap();
+        let paths = sha_paths(&crate::template::all_objects(&spec), SHA_INPUT);
+        assert_eq!(
+            paths,
+            [ShaPath {
+                kind: "Kustomization".into(),
+                pointer: "/spec/postBuild/substitute/COMMIT_SHA".into()
+            }]
+        );
+        // With inputStrategy Permute the sha is under the provider's key.
+        let permuted = sha_paths(
+            &[
+                json!({"kind": "Kustomization", "spec": {"a": "<< inputs.api_prs.sha >>", "b": "<< inputs.sha >>"}}),
+            ],
+            "inputs.api_prs.sha",
+        );
+        assert_eq!(permuted.len(), 1);
+        assert_eq!(permuted[0].pointer, "/spec/a");
+    }
+
+    #[test]
+    fn sha_detection_on_any_text() {
+        assert_eq!(find_sha("ü3f9c1e2ü"), None, "letters around it");
+        assert_eq!(find_sha("«3f9c1e2»").as_deref(), Some("3f9c1e2"));
+        assert_eq!(find_sha("ééé 3F9C1E2A"), Some("3f9c1e2a".into()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn find_sha_never_panics(text in "\\PC*") {
+            if let Some(sha) = find_sha(&text) {
+                proptest::prop_assert!((7..=40).contains(&sha.len()));
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::health::{self, Dependency, Health, PodProblem, Status};
 use crate::inventory::{self, ObjectRef};
 use crate::objects::{FluxObject, Meta, Object, Provider, ResourceSet, find_condition};
 use crate::snapshot::{Kind, Snapshot};
+use crate::template;
 use crate::urls::{self, Url, UrlSource};
 
 /// What `-o json|yaml` prints for an environment; field names are part of the interface.
@@ -379,7 +380,7 @@ fn build_set(
             .filter(|m| owned(m))
             .map(|m| &m.annotations)
     });
-    let sha_paths = deployed::sha_paths(&rset.spec.resources);
+    let sha_paths = deployed::sha_paths(&template::all_objects(&rset.spec), deployed::SHA_INPUT);
     let duplicate_ids: BTreeSet<&str> = {
         let mut seen = BTreeSet::new();
         prs.iter()

@@ -21,6 +21,7 @@ pub mod sanitize;
 pub mod select;
 pub mod snapshot;
 pub mod teardown;
+pub mod template;
 pub mod triggers;
 pub mod urls;
 
