@@ -9,6 +9,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::{Value, json};
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn control_plane_serves_the_flux_crds_with_their_schemas() {
     let env = require_cluster!();
@@ -57,6 +58,7 @@ async fn control_plane_serves_the_flux_crds_with_their_schemas() {
     );
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn restricted_user_is_forbidden_to_list_resourcesets() {
     let env = require_cluster!();
@@ -71,6 +73,7 @@ async fn restricted_user_is_forbidden_to_list_resourcesets() {
     }
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn seed_fixture_loads_and_reads_back_with_status() {
     let env = require_cluster!();
@@ -178,6 +181,7 @@ async fn seed_fixture_loads_and_reads_back_with_status() {
     assert_eq!(common["status"]["conditions"][0]["status"], "True");
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn malformed_status_is_rejected_by_the_crd_schema() {
     let env = require_cluster!();
@@ -205,6 +209,7 @@ fn version_json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout_of(out)))
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn version_reports_server_and_flux_apis() {
     let env = require_cluster!();
@@ -244,6 +249,7 @@ async fn version_reports_server_and_flux_apis() {
     );
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn version_through_kubectl_plugin_dispatch() {
     let env = require_cluster!();
@@ -265,6 +271,7 @@ fn version_through_kubectl_plugin_dispatch() {
     assert!(text.contains("Server Version: v1.36.3"), "{text}");
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn kubeconfig_list_merges_like_kubectl() {
     let env = require_cluster!();
@@ -301,6 +308,7 @@ fn kubeconfig_list_merges_like_kubectl() {
     assert_eq!(version_json(&out)["server"]["context"], "testenv-admin");
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test]
 async fn impersonation_flags_reach_the_server() {
     let env = require_cluster!();
@@ -338,6 +346,7 @@ async fn impersonation_flags_reach_the_server() {
     );
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn tls_flags_work_like_kubectl() {
     let env = require_cluster!();
@@ -412,6 +421,7 @@ fn broken_kubeconfig_is_one_clear_line() {
     assert_one_line_failure(cmd, &["kubeconfig", "broken.yaml"], Duration::ZERO);
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn unknown_context_is_one_clear_line() {
     let env = require_cluster!();
@@ -420,6 +430,7 @@ fn unknown_context_is_one_clear_line() {
     assert_one_line_failure(cmd, &["no-such-context", "testenv-admin"], Duration::ZERO);
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn closed_port_is_one_clear_line() {
     let env = require_cluster!();
@@ -442,6 +453,7 @@ fn closed_port_is_one_clear_line() {
     );
 }
 
+#[ignore = "needs the test control plane: scripts/test runs it"]
 #[test]
 fn silent_server_times_out_within_request_timeout() {
     let env = require_cluster!();
@@ -475,4 +487,42 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = plugin().args(["no-such-command"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A test that needs the control plane is never counted as passed without one: a plain run reports
+/// it as ignored, and a run that includes it fails. (This test runs its own test binary.)
+#[test]
+fn a_cluster_test_without_a_cluster_is_ignored_or_fails() {
+    let me = std::env::current_exe().unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(&me);
+        cmd.args([
+            "--exact",
+            "restricted_user_is_forbidden_to_list_resourcesets",
+        ])
+        .args(extra);
+        for var in [
+            "KP_TEST_KUBECONFIG_ADMIN",
+            "KP_TEST_KUBECONFIG_RESTRICTED",
+            "KP_TEST_BIN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.output().unwrap()
+    };
+    let plain = run(&[]);
+    assert!(plain.status.success());
+    assert!(
+        stdout_of(&plain).contains("0 passed; 0 failed; 1 ignored"),
+        "{}",
+        stdout_of(&plain)
+    );
+    let included = run(&["--include-ignored"]);
+    assert!(!included.status.success(), "{}", stdout_of(&included));
+    let text = format!("{}{}", stdout_of(&included), stderr_of(&included));
+    assert!(text.contains("1 failed"), "{text}");
+    assert!(
+        text.contains("the test control plane is not running"),
+        "{text}"
+    );
 }
