@@ -1,7 +1,7 @@
 //! Checks of a preview setup against the gotchas of the seed documents: each finding names the
 //! object, a level, what goes wrong in practice and the fix. Pure: a snapshot (plus the Secrets
 //! the providers reference) in, findings out.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -10,6 +10,7 @@ use crate::environments::{Catalog, resolve_inputs};
 use crate::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
 use crate::objects::{Provider, ResourceSet};
 use crate::snapshot::Snapshot;
+use crate::{permute, template};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,8 +52,79 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-/// What is known of the Secrets providers reference: `None` when they could not be read.
-pub type Secrets = Option<BTreeMap<(String, String), Vec<String>>>;
+/// What doctor knows of one Secret a provider references: the names of its keys, never values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretKeys {
+    Keys(Vec<String>),
+    Missing,
+    /// Reading it is not allowed.
+    Forbidden,
+}
+
+/// The referenced Secrets by (namespace, name); one not in the map could not be checked.
+pub type Secrets = BTreeMap<(String, String), SecretKeys>;
+
+/// Which Secret a provider references, and for what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SecretUse {
+    /// `spec.secretRef`: the Git host credentials.
+    Credentials,
+    /// `spec.certSecretRef`: the CA (and client certificate) for the Git host's TLS.
+    Certificates,
+}
+
+fn referenced(p: &Provider) -> Vec<(SecretUse, String)> {
+    let mut out = Vec::new();
+    if needed_keys(&p.spec.type_).is_some()
+        && let Some(r) = p.spec.secret_ref.as_ref().filter(|r| !r.name.is_empty())
+    {
+        out.push((SecretUse::Credentials, r.name.clone()));
+    }
+    if let Some(r) = p
+        .spec
+        .cert_secret_ref
+        .as_ref()
+        .filter(|r| !r.name.is_empty())
+    {
+        out.push((SecretUse::Certificates, r.name.clone()));
+    }
+    out
+}
+
+/// The Secrets that the preview providers of the checked ResourceSets reference: what doctor
+/// reads, one GET each (never a LIST of a namespace's Secrets), however many PRs there are.
+pub fn referenced_secrets(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    only: Option<&str>,
+) -> BTreeSet<(String, String)> {
+    let preview: Vec<Provider> = snapshot
+        .providers
+        .iter()
+        .filter(|p| is_change_request_type(&p.spec.type_))
+        .cloned()
+        .collect();
+    let mut out = BTreeSet::new();
+    for set in catalog
+        .preview_sets
+        .iter()
+        .filter(|s| only.is_none_or(|o| o == s.name))
+    {
+        let Some(r) = snapshot
+            .resource_sets
+            .iter()
+            .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)
+        else {
+            continue;
+        };
+        for p in resolve_inputs(r, &preview) {
+            for (_, name) in referenced(p) {
+                out.insert((p.metadata.namespace.clone(), name));
+            }
+        }
+    }
+    out
+}
 
 const CLUSTER_SCOPED: [&str; 14] = [
     "Namespace",
@@ -103,17 +175,13 @@ fn template_text(r: &ResourceSet) -> String {
     text
 }
 
-/// Template kinds, from `resources` and from `kind:` lines of `resourcesTemplate`.
+/// Templated objects: `resources`, the documents of `resourcesTemplate`, and those of steps.
 fn template_objects(r: &ResourceSet) -> Vec<Value> {
-    let mut out: Vec<Value> = r.spec.resources.clone();
-    for step in &r.spec.steps {
-        if let Some(res) = step.get("resources").and_then(Value::as_array) {
-            out.extend(res.iter().cloned());
-        }
-    }
-    out
+    template::all_objects(&r.spec)
 }
 
+/// Template kinds, from the templated objects and, for templates whose YAML only exists once
+/// rendered, from their `kind:` lines.
 fn template_kinds(r: &ResourceSet) -> Vec<String> {
     let mut kinds: Vec<String> = template_objects(r)
         .iter()
@@ -132,22 +200,43 @@ fn template_kinds(r: &ResourceSet) -> Vec<String> {
             }
         }
     }
+    let mut seen = BTreeSet::new();
+    kinds.retain(|k| seen.insert(k.clone()));
     kinds
 }
 
-/// `inputs.labels` (title, author) used without a `hasKey inputs "labels"` guard anywhere.
-pub fn unguarded_optional_inputs(text: &str) -> Vec<&'static str> {
-    OPTIONAL_INPUTS
-        .into_iter()
-        .filter(|key| {
-            let used = text.match_indices(&format!("inputs.{key}")).any(|(i, _)| {
-                let next = text[i + 7 + key.len()..].chars().next();
-                !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            });
-            let guarded = text.contains(&format!("hasKey inputs \\\"{key}\\\""))
-                || text.contains(&format!("hasKey inputs \"{key}\""));
-            used && !guarded
-        })
+/// Optional inputs (`labels`, `title`, `author`) read without a `hasKey` guard anywhere, under
+/// each of `prefixes` (`inputs`, or with `inputStrategy: Permute` `inputs.<provider key>`).
+/// Returns (prefix, key) pairs.
+pub fn unguarded_optional_inputs<'a>(
+    text: &str,
+    prefixes: &'a [String],
+) -> Vec<(&'a str, &'static str)> {
+    let mut out = Vec::new();
+    for key in OPTIONAL_INPUTS {
+        for prefix in prefixes {
+            let used = template::uses(text, &format!("{prefix}.{key}"));
+            // In `spec.resources` (as JSON) the quotes of the guard are escaped.
+            let guarded = text.contains(&format!("hasKey {prefix} \\\"{key}\\\""))
+                || text.contains(&format!("hasKey {prefix} \"{key}\""));
+            if used && !guarded {
+                out.push((prefix.as_str(), key));
+            }
+        }
+    }
+    out
+}
+
+/// The prefixes under which templates read a PR's inputs: `inputs`, or with
+/// `inputStrategy: Permute` `inputs.<key>` of each preview provider.
+fn input_prefixes(r: &ResourceSet, providers: &[&Provider]) -> Vec<String> {
+    if !permute::is_permute(&r.spec) {
+        return vec!["inputs".into()];
+    }
+    providers
+        .iter()
+        .filter(|p| is_change_request_type(&p.spec.type_))
+        .map(|p| format!("inputs.{}", permute::key(&p.metadata.name)))
         .collect()
 }
 
@@ -228,64 +317,92 @@ fn check_provider(p: &Provider, secrets: &Secrets, findings: &mut Vec<Finding>) 
             fix: format!("raise spec.filter.limit (currently {limit}) or narrow the filter with labels"),
         });
     }
-    let Some(need) = needed_keys(&p.spec.type_) else {
-        return;
-    };
-    let Some(secret) = p
-        .spec
-        .secret_ref
-        .as_ref()
-        .map(|s| s.name.clone())
-        .filter(|s| !s.is_empty())
-    else {
-        return;
-    };
-    match secrets {
-        None => findings.push(Finding {
-            check: "credentials",
-            level: Level::Info,
-            object: object.clone(),
-            problem: format!("could not check Secret {}/{secret}: reading Secrets is not allowed", p.metadata.namespace),
-            fix: "run doctor with a user that may list Secrets in this namespace".into(),
-        }),
-        Some(known) => match known.get(&(p.metadata.namespace.clone(), secret.clone())) {
-            None => findings.push(Finding {
-                check: "credentials",
-                level: Level::Error,
-                object: object.clone(),
-                problem: format!("spec.secretRef names Secret {secret}, which does not exist: the provider cannot list PRs and no environment updates"),
-                fix: format!(
-                    "create it (sealed or external, not in plain git):\n  kubectl create secret generic {secret} -n {} --from-literal=username=git --from-literal=password=<token>",
-                    p.metadata.namespace
-                ),
-            }),
-            Some(keys) => {
-                if !need.iter().any(|set| set.iter().all(|k| keys.iter().any(|x| x == k))) {
-                    let options: Vec<String> = need.iter().map(|s| s.join("+")).collect();
-                    findings.push(Finding {
-                        check: "credentials",
-                        level: Level::Error,
-                        object: object.clone(),
-                        problem: format!(
-                            "Secret {secret} has keys [{}] but a {} provider needs {}: authentication fails and no environment updates",
-                            keys.join(", "),
-                            p.spec.type_,
-                            options.join(" or ")
-                        ),
-                        fix: "store the token under `password` (and a user name under `username`), or the GitHub App keys".into(),
-                    });
-                }
-            }
-        },
+    for (usage, secret) in referenced(p) {
+        check_secret(p, usage, &secret, secrets, findings);
     }
 }
 
-fn check_templates(r: &ResourceSet, findings: &mut Vec<Finding>) {
+/// Key sets, any one of which a Secret used this way needs.
+fn secret_needs(p: &Provider, usage: SecretUse) -> Vec<Vec<&'static str>> {
+    match usage {
+        SecretUse::Credentials => needed_keys(&p.spec.type_).unwrap_or_default(),
+        SecretUse::Certificates => vec![vec!["ca.crt"], vec!["tls.crt", "tls.key"]],
+    }
+}
+
+fn check_secret(
+    p: &Provider,
+    usage: SecretUse,
+    secret: &str,
+    secrets: &Secrets,
+    findings: &mut Vec<Finding>,
+) {
+    let object = provider_ref(p);
+    let field = match usage {
+        SecretUse::Credentials => "spec.secretRef",
+        SecretUse::Certificates => "spec.certSecretRef",
+    };
+    let need = secret_needs(p, usage);
+    match secrets.get(&(p.metadata.namespace.clone(), secret.to_string())) {
+        None | Some(SecretKeys::Forbidden) => findings.push(Finding {
+            check: "credentials",
+            level: Level::Info,
+            object,
+            problem: format!("could not check Secret {}/{secret}: reading Secrets is not allowed", p.metadata.namespace),
+            fix: "run doctor with a user that may get Secrets in this namespace (only their key names are read)".into(),
+        }),
+        Some(SecretKeys::Missing) => findings.push(Finding {
+            check: "credentials",
+            level: Level::Error,
+            object,
+            problem: match usage {
+                SecretUse::Credentials => format!("{field} names Secret {secret}, which does not exist: the provider cannot list PRs and no environment updates"),
+                SecretUse::Certificates => format!("{field} names Secret {secret}, which does not exist: the provider cannot connect to the Git host and no environment updates"),
+            },
+            fix: match usage {
+                SecretUse::Credentials => format!(
+                    "create it (sealed or external, not in plain git):\n  kubectl create secret generic {secret} -n {} --from-literal=username=git --from-literal=password=<token>",
+                    p.metadata.namespace
+                ),
+                SecretUse::Certificates => format!(
+                    "create it with the Git host's CA:\n  kubectl create secret generic {secret} -n {} --from-file=ca.crt=<ca.pem>",
+                    p.metadata.namespace
+                ),
+            },
+        }),
+        Some(SecretKeys::Keys(keys)) => {
+            if !need.iter().any(|set| set.iter().all(|k| keys.iter().any(|x| x == k))) {
+                let options: Vec<String> = need.iter().map(|s| s.join("+")).collect();
+                findings.push(Finding {
+                    check: "credentials",
+                    level: Level::Error,
+                    object,
+                    problem: format!(
+                        "Secret {secret} ({field}) has keys [{}] but a {} provider needs {}: {} and no environment updates",
+                        keys.join(", "),
+                        p.spec.type_,
+                        options.join(" or "),
+                        match usage {
+                            SecretUse::Credentials => "authentication fails",
+                            SecretUse::Certificates => "TLS to the Git host fails",
+                        }
+                    ),
+                    fix: match usage {
+                        SecretUse::Credentials => "store the token under `password` (and a user name under `username`), or the GitHub App keys".into(),
+                        SecretUse::Certificates => "store the CA certificate under `ca.crt` (and a client certificate under `tls.crt` and `tls.key`)".into(),
+                    },
+                });
+            }
+        }
+    }
+}
+
+fn check_templates(r: &ResourceSet, prefixes: &[String], findings: &mut Vec<Finding>) {
     let object = rset_ref(r);
     let text = template_text(r);
-    let unguarded = unguarded_optional_inputs(&text);
-    if !unguarded.is_empty() {
-        let keys: Vec<String> = unguarded.iter().map(|k| format!("inputs.{k}")).collect();
+    let unguarded = unguarded_optional_inputs(&text, prefixes);
+    if let Some((prefix, key)) = unguarded.first() {
+        let keys: Vec<String> = unguarded.iter().map(|(p, k)| format!("{p}.{k}")).collect();
         findings.push(Finding {
             check: "optional-input",
             level: Level::Error,
@@ -295,8 +412,9 @@ fn check_templates(r: &ResourceSet, findings: &mut Vec<Finding>) {
                 keys.join(", ")
             ),
             fix: format!(
-                "guard each use, e.g.\n  << if hasKey inputs \"{k}\" >><< inputs.{k} >><< end >>\nor\n  << get inputs \"{k}\" | default \"\" >>",
-                k = unguarded[0]
+                "guard each use, e.g.\n  << if hasKey {p} \"{k}\" >><< {p}.{k} >><< end >>\nor\n  << get {p} \"{k}\" | default \"\" >>",
+                p = prefix,
+                k = key
             ),
         });
     }
@@ -313,7 +431,9 @@ fn check_templates(r: &ResourceSet, findings: &mut Vec<Finding>) {
             fix: "strip them from the per-PR overlay ($patch: delete) and provision them once in shared infrastructure".into(),
         });
     }
-    let carries_sha = text.contains("inputs.sha");
+    let carries_sha = prefixes
+        .iter()
+        .any(|p| template::uses(&text, &format!("{p}.sha")));
     if !carries_sha {
         findings.push(Finding {
             check: "no-rollout-on-push",
@@ -400,10 +520,11 @@ pub fn check(
             continue;
         };
         let mut findings = Vec::new();
-        for p in resolve_inputs(r, &preview) {
+        let providers = resolve_inputs(r, &preview);
+        for p in &providers {
             check_provider(p, secrets, &mut findings);
         }
-        check_templates(r, &mut findings);
+        check_templates(r, &input_prefixes(r, &providers), &mut findings);
         findings.sort_by_key(|f| f.level);
         reports.push(Report {
             namespace: set.namespace.clone(),
@@ -418,26 +539,157 @@ pub fn check(
 mod tests {
     use super::*;
 
+    fn plain(text: &str) -> Vec<&'static str> {
+        unguarded_optional_inputs(text, &["inputs".to_string()])
+            .into_iter()
+            .map(|(_, k)| k)
+            .collect()
+    }
+
     #[test]
     fn optional_inputs_need_a_guard() {
         assert_eq!(
-            unguarded_optional_inputs("labels: << inputs.labels | join \",\" >>"),
+            plain("labels: << inputs.labels | join \",\" >>"),
             ["labels"]
         );
+        assert!(plain("<< if hasKey inputs \"labels\" >><< inputs.labels >><< end >>").is_empty());
+        assert!(plain("<< get inputs \"title\" | default \"\" >>").is_empty());
         assert!(
-            unguarded_optional_inputs(
-                "<< if hasKey inputs \"labels\" >><< inputs.labels >><< end >>"
-            )
-            .is_empty()
-        );
-        assert!(unguarded_optional_inputs("<< get inputs \"title\" | default \"\" >>").is_empty());
-        assert!(
-            unguarded_optional_inputs("<< inputs.titles >> << inputs.author_name >>").is_empty(),
+            plain("<< inputs.titles >> << inputs.author_name >>").is_empty(),
             "other keys"
         );
         assert_eq!(
-            unguarded_optional_inputs("<< inputs.author >>, << inputs.title >>"),
+            plain("<< inputs.author >>, << inputs.title >>"),
             ["title", "author"]
         );
+        assert_eq!(
+            plain("«ü» << inputs.titleü >> « inputs.author»"),
+            ["author"]
+        );
+        // With inputStrategy Permute, under the provider's key.
+        let permuted = ["inputs.api_prs".to_string()];
+        assert_eq!(
+            unguarded_optional_inputs("<< inputs.api_prs.labels >> << inputs.labels >>", &permuted),
+            [("inputs.api_prs", "labels")]
+        );
+    }
+
+    fn rset(spec: Value) -> ResourceSet {
+        serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "app", "namespace": "ns"}, "spec": spec}),
+        )
+        .unwrap()
+    }
+
+    fn checks_of(r: &ResourceSet, prefixes: &[&str]) -> Vec<(&'static str, String)> {
+        let prefixes: Vec<String> = prefixes.iter().map(|p| p.to_string()).collect();
+        let mut findings = Vec::new();
+        check_templates(r, &prefixes, &mut findings);
+        findings.into_iter().map(|f| (f.check, f.problem)).collect()
+    }
+
+    #[test]
+    fn template_checks_read_resources_templates() {
+        // A per-PR Kustomization in a resourcesTemplate without prune, dependsOn or health
+        // checks, and a ClusterRole: the same findings as in spec.resources.
+        let r = rset(
+            serde_json::json!({"resourcesTemplate": "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-<< inputs.id >>\nspec:\n  path: ./deploy\n  postBuild:\n    substitute:\n      COMMIT_SHA: << inputs.sha >>\n---\nkind: ClusterRole\nmetadata:\n  name: pr-<< inputs.id >>\n"}),
+        );
+        let got: Vec<&str> = checks_of(&r, &["inputs"])
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "cluster-scoped-per-pr",
+                "no-prune",
+                "no-depends-on",
+                "no-health-check"
+            ]
+        );
+        let named = checks_of(&r, &["inputs"]);
+        assert!(
+            named[1].1.contains("Kustomization app-<< inputs.id >>"),
+            "{named:?}"
+        );
+    }
+
+    #[test]
+    fn permute_templates_read_inputs_under_the_provider_key() {
+        let r = rset(
+            serde_json::json!({"inputStrategy": {"name": "Permute"}, "resources": [{"kind": "ConfigMap",
+            "metadata": {"name": "x-<< inputs.api_prs.id >>", "annotations": {"sha": "<< inputs.api_prs.sha >>", "t": "<< inputs.api_prs.title >>"}}}]}),
+        );
+        let got: Vec<&str> = checks_of(&r, &["inputs.api_prs"])
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(
+            got,
+            ["optional-input"],
+            "the sha is carried; the title is unguarded"
+        );
+        let got: Vec<&str> = checks_of(&r, &["inputs"])
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(got, ["no-rollout-on-push"]);
+    }
+
+    fn provider(spec: Value) -> Provider {
+        serde_json::from_value(
+            serde_json::json!({"metadata": {"name": "p", "namespace": "ns",
+            "annotations": {"fluxcd.controlplane.io/reconcileEvery": "5m"}}, "spec": spec}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn referenced_secrets_by_key_names() {
+        let p = provider(
+            serde_json::json!({"type": "GitLabMergeRequest", "filter": {"labels": ["x"]},
+            "secretRef": {"name": "token"}, "certSecretRef": {"name": "ca"}}),
+        );
+        assert_eq!(
+            referenced(&p),
+            [
+                (SecretUse::Credentials, "token".to_string()),
+                (SecretUse::Certificates, "ca".to_string())
+            ]
+        );
+        let key = |n: &str| ("ns".to_string(), n.to_string());
+        let run = |secrets: &Secrets| {
+            let mut f = Vec::new();
+            check_provider(&p, secrets, &mut f);
+            f.into_iter()
+                .map(|f| (f.level, f.problem))
+                .collect::<Vec<_>>()
+        };
+        let good = Secrets::from([
+            (
+                key("token"),
+                SecretKeys::Keys(vec!["password".into(), "username".into()]),
+            ),
+            (key("ca"), SecretKeys::Keys(vec!["ca.crt".into()])),
+        ]);
+        assert!(run(&good).is_empty());
+        let bad = Secrets::from([
+            (key("token"), SecretKeys::Forbidden),
+            (key("ca"), SecretKeys::Keys(vec!["tls.crt".into()])),
+        ]);
+        let got = run(&bad);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, Level::Info);
+        assert!(got[1].1.contains("spec.certSecretRef"), "{got:?}");
+        let missing = Secrets::from([(key("token"), SecretKeys::Missing)]);
+        let got = run(&missing);
+        assert_eq!(got[0].0, Level::Error);
+        assert_eq!(got[1].0, Level::Info, "not read: could not check");
+        // AWS CodeCommit needs no credentials Secret.
+        let aws = provider(
+            serde_json::json!({"type": "AWSCodeCommitPullRequest", "secretRef": {"name": "token"}}),
+        );
+        assert!(referenced(&aws).is_empty());
     }
 }

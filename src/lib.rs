@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod live;
 pub mod objects;
 pub mod output;
+pub mod permute;
 pub mod progress;
 pub mod reference;
 pub mod sanitize;

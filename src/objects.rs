@@ -138,6 +138,8 @@ pub struct ProviderSpec {
     #[serde(default)]
     pub secret_ref: Option<LocalRef>,
     #[serde(default, deserialize_with = "lenient")]
+    pub cert_secret_ref: Option<LocalRef>,
+    #[serde(default, deserialize_with = "lenient")]
     pub filter: ProviderFilter,
     #[serde(default, deserialize_with = "lenient")]
     pub skip: ProviderSkip,
@@ -216,6 +218,9 @@ pub struct ResourceSetSpec {
     pub steps: Vec<Value>,
     #[serde(default, deserialize_with = "lenient")]
     pub input_strategy: Option<Value>,
+    /// Inline input sets (with `inputStrategy: Permute`, the first "provider").
+    #[serde(default, deserialize_with = "lenient")]
+    pub inputs: Vec<BTreeMap<String, Value>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
