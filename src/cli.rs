@@ -255,49 +255,99 @@ pub struct VersionArgs {
     pub client: bool,
 }
 
-/// Parses kubectl-style durations: `0`, a bare number of seconds, or `1h30m`, `5m`, `90s`, `500ms`.
+/// The longest duration Go (and so kubectl) can represent: `i64::MAX` nanoseconds, about 292
+/// years.
+const MAX_DURATION_NANOS: u128 = 9_223_372_036_854_775_807;
+
+/// What durations look like, for error messages.
+const DURATION_EXAMPLES: &str = "use a Go duration such as 30s, 5m, 1h30m, 1.5h or 300ms";
+
+/// Parses durations as kubectl does: Go's syntax (`300ms`, `1.5h`, `1h30m`, `2m3.5s`; units
+/// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`; a leading `+`), `0`, and a bare number of seconds as
+/// `--request-timeout` takes it. Negative or longer than Go's limit (about 292 years) is an error;
+/// all arithmetic is checked, in whole nanoseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    let invalid = |why: &str| format!("invalid duration {text:?}: {why}; {DURATION_EXAMPLES}");
+    let body = text.strip_prefix('+').unwrap_or(text);
+    if body.starts_with('-') {
+        return Err(invalid("it must not be negative"));
     }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    if rest.is_empty() {
-        return Err("empty duration".into());
+    if body.is_empty() {
+        return Err(invalid("it is empty"));
     }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("invalid duration {text:?}: missing unit (e.g. 30s, 5m, 1h)"))?;
-        if digits == 0 {
-            return Err(format!("invalid duration {text:?}: expected a number"));
+    let too_large = || invalid("it is too large (at most 2562047h47m16.854775807s)");
+    let to_duration = |nanos: u128| -> Result<Duration, String> {
+        if nanos > MAX_DURATION_NANOS {
+            return Err(too_large());
         }
-        let value: f64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration {text:?}"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let secs = match unit {
-            "ns" => value / 1e9,
-            "us" | "µs" => value / 1e6,
-            "ms" => value / 1e3,
-            "s" => value,
-            "m" => value * 60.0,
-            "h" => value * 3600.0,
-            _ => {
-                return Err(format!(
-                    "invalid duration {text:?}: unknown unit {unit:?} (use ms, s, m or h)"
-                ));
-            }
-        };
-        total += Duration::from_secs_f64(secs);
+        u64::try_from(nanos)
+            .map(Duration::from_nanos)
+            .map_err(|_| too_large())
+    };
+    // A bare integer: seconds (`0` included).
+    if body.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: u128 = body.parse().map_err(|_| too_large())?;
+        return to_duration(secs.checked_mul(1_000_000_000).ok_or_else(too_large)?);
     }
-    Ok(total)
+    let mut total: u128 = 0;
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (whole, after) = leading_digits(rest);
+        let (fraction, after) = match after.strip_prefix('.') {
+            Some(after) => leading_digits(after),
+            None => ("", after),
+        };
+        if whole.is_empty() && fraction.is_empty() {
+            return Err(invalid("expected a number"));
+        }
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, after) = after
+            .split_at_checked(unit_len)
+            .ok_or_else(|| invalid("malformed"))?;
+        let nanos_per_unit: u128 = match unit {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "" => return Err(invalid("a unit is missing")),
+            _ => return Err(invalid(&format!("unknown unit {unit:?}"))),
+        };
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| too_large())?
+        };
+        let mut nanos = whole.checked_mul(nanos_per_unit).ok_or_else(too_large)?;
+        // Digits past the 20th change the value by less than a nanosecond: Go drops them too.
+        let fraction = fraction.get(..fraction.len().min(20)).unwrap_or_default();
+        if !fraction.is_empty() {
+            let digits: u128 = fraction.parse().map_err(|_| invalid("malformed"))?;
+            let scale = 10u128
+                .checked_pow(u32::try_from(fraction.len()).map_err(|_| invalid("malformed"))?)
+                .ok_or_else(|| invalid("malformed"))?;
+            let part = digits.checked_mul(nanos_per_unit).ok_or_else(too_large)? / scale;
+            nanos = nanos.checked_add(part).ok_or_else(too_large)?;
+        }
+        total = total.checked_add(nanos).ok_or_else(too_large)?;
+        if total > MAX_DURATION_NANOS {
+            return Err(too_large());
+        }
+        rest = after;
+    }
+    to_duration(total)
+}
+
+/// Splits off the leading ASCII digits.
+fn leading_digits(text: &str) -> (&str, &str) {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.split_at_checked(end).unwrap_or((text, ""))
 }
 
 #[cfg(test)]
@@ -321,6 +371,58 @@ mod tests {
         for bad in ["", "5x", "m", "abc", "5s3"] {
             assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn durations_follow_go_syntax_with_checked_arithmetic() {
+        let ok = [
+            ("1h30m", Duration::from_secs(5400)),
+            ("1.5h", Duration::from_secs(5400)),
+            ("300ms", Duration::from_millis(300)),
+            ("2m3.5s", Duration::from_millis(123_500)),
+            (".5s", Duration::from_millis(500)),
+            ("5.s", Duration::from_secs(5)),
+            ("+5s", Duration::from_secs(5)),
+            ("1h1m1s1ms1us1ns", Duration::new(3661, 1_001_001)),
+            ("1\u{b5}s", Duration::from_micros(1)),
+            ("1\u{3bc}s", Duration::from_micros(1)),
+            ("0s", Duration::ZERO),
+            ("0.000000001s", Duration::from_nanos(1)),
+            ("1.0000000000000000000000001s", Duration::from_secs(1)),
+            (
+                "2562047h47m16.854775807s",
+                Duration::new(9_223_372_036, 854_775_807),
+            ),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "99999999999999999999h",
+            "2562047h47m16.854775808s",
+            "2562048h",
+            "9223372037",
+            "99999999999999999999999999999999999999999",
+            "1e3s",
+            "-5s",
+            "-0",
+            ".s",
+            "1.5",
+            "5 s",
+            "1d",
+            "\u{e9}",
+            "5\u{e9}",
+        ] {
+            let err = parse_duration(bad).expect_err(bad);
+            assert!(err.starts_with("invalid duration"), "{bad}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        assert!(
+            parse_duration("99999999999999999999h")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(parse_duration("-5s").unwrap_err().contains("negative"));
     }
 
     #[test]

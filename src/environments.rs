@@ -573,21 +573,10 @@ fn env_object(r: &ObjectRef, rule: Rule, item: Option<Item<'_>>) -> EnvObject {
             None => (Some("Unknown".into()), None),
         },
         Some(Item::Object(o)) if r.group == "apps" => {
-            let want = o.spec.get("replicas").and_then(Value::as_i64).unwrap_or(1);
-            let field = if r.kind == "StatefulSet" {
-                "readyReplicas"
-            } else {
-                "availableReplicas"
-            };
-            let have = o.status.get(field).and_then(Value::as_i64).unwrap_or(0);
-            (
-                Some(if have >= want {
-                    "True".into()
-                } else {
-                    "False".into()
-                }),
-                Some(format!("{have}/{want} available")),
-            )
+            // The same rule as the environment's STATUS, so a row never says Ready mid-rollout.
+            let rollout = health::rollout(&r.kind, o);
+            let ready = if rollout.is_complete() { "True" } else { "False" };
+            (Some(ready.into()), Some(rollout.message().to_string()))
         }
         _ => (None, None),
     };

@@ -207,7 +207,40 @@ fn flux_health(o: &FluxObject, dependency: &dyn Fn(&str, &str) -> Dependency) ->
     }
 }
 
-fn workload_health(r: &ObjectRef, w: &Object) -> Option<Health> {
+/// Where a Deployment's or StatefulSet's rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollout {
+    /// Every replica runs the current spec and is ready: the new commit serves. The message
+    /// says how many (`2/2 available`).
+    Complete(String),
+    /// Not there yet; the message says what is missing (`1/2 updated`).
+    Progressing(String),
+    /// The controller gave up (`ProgressDeadlineExceeded`).
+    Failed(String),
+}
+
+impl Rollout {
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Rollout::Complete(_))
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Rollout::Complete(m) | Rollout::Progressing(m) | Rollout::Failed(m) => m,
+        }
+    }
+}
+
+fn count(v: &Value, field: &str) -> i64 {
+    v.get(field).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// The one readiness rule for workloads, the kstatus rules Flux uses: the controller has observed
+/// the current generation, and every wanted replica is updated, ready and (Deployments)
+/// available, with no old replica left over; a StatefulSet has also rolled its update revision
+/// out. Counting available replicas alone would call a Deployment ready in the middle of a
+/// rollout, while old pods still serve the previous commit. `spec.replicas` defaults to 1.
+pub fn rollout(kind: &str, w: &Object) -> Rollout {
     let conditions = w.status.get("conditions").and_then(Value::as_array);
     if let Some(c) = conditions.and_then(|cs| {
         cs.iter().find(|c| {
@@ -219,23 +252,81 @@ fn workload_health(r: &ObjectRef, w: &Object) -> Option<Health> {
             .get("message")
             .and_then(Value::as_str)
             .unwrap_or("progress deadline exceeded");
-        return Some(Health::new(Status::Failed, format!("{r}: {msg}")));
+        return Rollout::Failed(msg.to_string());
     }
-    let want = w.spec.get("replicas").and_then(Value::as_i64).unwrap_or(1);
-    let field = if r.kind == "StatefulSet" {
-        "readyReplicas"
-    } else {
-        "availableReplicas"
-    };
-    let have = w.status.get(field).and_then(Value::as_i64).unwrap_or(0);
     let observed = w.status.get("observedGeneration").and_then(Value::as_i64);
     if generation_behind(w.metadata.generation, observed) {
-        return Some(Health::new(
-            Status::Progressing,
-            format!("{r}: rollout not observed yet"),
+        return Rollout::Progressing("rollout not observed yet".into());
+    }
+    let want = w.spec.get("replicas").and_then(Value::as_i64).unwrap_or(1);
+    let total = count(&w.status, "replicas");
+    let updated = count(&w.status, "updatedReplicas");
+    let ready = count(&w.status, "readyReplicas");
+    let stateful = kind == "StatefulSet";
+    if stateful {
+        let strategy = w.spec.get("updateStrategy");
+        let on_delete =
+            strategy.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("OnDelete");
+        let partition = strategy
+            .and_then(|s| s.pointer("/rollingUpdate/partition"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let text = |f: &str| {
+            w.status
+                .get(f)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        // OnDelete replaces pods only when someone deletes them, and a partition holds the
+        // lower ordinals back on purpose: the revisions then differ by design.
+        let rolling = !on_delete;
+        let to_update = want.saturating_sub(partition.max(0));
+        if rolling && partition > 0 && updated < to_update {
+            return Rollout::Progressing(format!(
+                "{updated}/{to_update} updated above partition {partition}"
+            ));
+        }
+        if rolling
+            && partition <= 0
+            && let Some(update) = text("updateRevision")
+            && text("currentRevision") != Some(update)
+        {
+            return Rollout::Progressing(format!("{updated}/{want} updated to revision {update}"));
+        }
+    } else if updated != want {
+        return Rollout::Progressing(format!("{updated}/{want} updated"));
+    }
+    if !stateful {
+        let available = count(&w.status, "availableReplicas");
+        if available != want {
+            return Rollout::Progressing(format!("{available}/{want} available"));
+        }
+    }
+    if ready != want {
+        return Rollout::Progressing(format!("{ready}/{want} ready"));
+    }
+    if total > want {
+        return Rollout::Progressing(format!(
+            "{} old replica(s) still running",
+            total.saturating_sub(want)
         ));
     }
-    (have < want).then(|| Health::new(Status::Progressing, format!("{r}: {have}/{want} available")))
+    if total < want {
+        return Rollout::Progressing(format!("{total}/{want} replicas"));
+    }
+    Rollout::Complete(if stateful {
+        format!("{ready}/{want} ready")
+    } else {
+        format!("{want}/{want} available")
+    })
+}
+
+fn workload_health(r: &ObjectRef, w: &Object) -> Option<Health> {
+    match rollout(&r.kind, w) {
+        Rollout::Complete(_) => None,
+        Rollout::Progressing(why) => Some(Health::new(Status::Progressing, format!("{r}: {why}"))),
+        Rollout::Failed(why) => Some(Health::new(Status::Failed, format!("{r}: {why}"))),
+    }
 }
 
 pub fn evaluate(input: &Input<'_>) -> Health {
@@ -313,8 +404,13 @@ pub fn evaluate(input: &Input<'_>) -> Health {
         .unwrap_or_else(|| Health::new(Status::Ready, ""))
 }
 
+/// The first seven characters of a commit id, as git abbreviates it. Characters, not bytes: the
+/// sha comes from the provider's exported inputs and may be anything.
 pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
+    match sha.char_indices().nth(7) {
+        Some((end, _)) => sha.get(..end).unwrap_or(sha),
+        None => sha,
+    }
 }
 
 #[cfg(test)]
@@ -497,7 +593,7 @@ mod tests {
         let r = ObjectRef::new("apps", "Deployment", "ns", "api");
         let unavailable: Object = serde_json::from_value(
             json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
-            "status": {"observedGeneration": 1, "availableReplicas": 1}}),
+            "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 1, "availableReplicas": 1}}),
         )
         .unwrap();
         let dep_fn = |_: &str, _: &str| Dependency::Ready;
@@ -525,6 +621,196 @@ mod tests {
         let h = evaluate(&input);
         assert_eq!(h.status, Status::Failed);
         assert!(h.message.contains("ImagePullBackOff"));
+    }
+
+    fn workload(v: Value) -> Object {
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// A Deployment of `want` replicas at generation 2 with these status counts.
+    fn deployment(want: i64, replicas: i64, updated: i64, ready: i64, available: i64) -> Object {
+        workload(
+            json!({"metadata": {"generation": 2}, "spec": {"replicas": want},
+            "status": {"observedGeneration": 2, "replicas": replicas, "updatedReplicas": updated,
+                       "readyReplicas": ready, "availableReplicas": available}}),
+        )
+    }
+
+    #[test]
+    fn deployments_are_ready_only_when_the_rollout_is_complete() {
+        let cases: Vec<(&str, Object, Option<&str>)> = vec![
+            ("steady", deployment(2, 2, 2, 2, 2), None),
+            (
+                // The old ReplicaSet still serves every request: availableReplicas >= replicas
+                // held here, and this used to count as Ready.
+                "old pods available, new ones not yet",
+                deployment(2, 3, 1, 2, 2),
+                Some("1/2 updated"),
+            ),
+            (
+                "updated but not available yet",
+                deployment(2, 2, 2, 2, 1),
+                Some("1/2 available"),
+            ),
+            (
+                "updated and available but not ready",
+                deployment(2, 2, 2, 1, 2),
+                Some("1/2 ready"),
+            ),
+            (
+                "surplus old replicas terminating",
+                deployment(2, 3, 2, 2, 2),
+                Some("1 old replica(s) still running"),
+            ),
+            (
+                "more available than wanted (old pods still up)",
+                deployment(2, 4, 2, 4, 4),
+                Some("4/2 available"),
+            ),
+            (
+                "too few replicas",
+                deployment(2, 1, 2, 2, 2),
+                Some("1/2 replicas"),
+            ),
+            (
+                "generation not observed",
+                workload(
+                    json!({"metadata": {"generation": 3}, "spec": {"replicas": 1},
+                    "status": {"observedGeneration": 2, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}}),
+                ),
+                Some("rollout not observed yet"),
+            ),
+            (
+                "spec.replicas missing means 1",
+                workload(json!({"metadata": {"generation": 1}, "spec": {},
+                    "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}})),
+                None,
+            ),
+            (
+                "spec.replicas missing, nothing up",
+                workload(
+                    json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1}}),
+                ),
+                Some("0/1 updated"),
+            ),
+            ("scaled to zero", deployment(0, 0, 0, 0, 0), None),
+        ];
+        for (name, w, want) in cases {
+            let got = rollout("Deployment", &w);
+            match want {
+                None => assert!(got.is_complete(), "{name}: {got:?}"),
+                Some(msg) => assert_eq!(got, Rollout::Progressing(msg.into()), "{name}"),
+            }
+        }
+        let stuck = workload(
+            json!({"metadata": {"generation": 1}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 1, "availableReplicas": 1,
+                       "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                                       "message": "ReplicaSet \"api-7f\" has timed out progressing."}]}}),
+        );
+        assert_eq!(
+            rollout("Deployment", &stuck),
+            Rollout::Failed("ReplicaSet \"api-7f\" has timed out progressing.".into())
+        );
+    }
+
+    #[test]
+    fn statefulsets_are_ready_when_the_update_revision_is_current() {
+        let sts = |spec: Value, status: Value| {
+            let mut status = status;
+            status["observedGeneration"] = json!(1);
+            workload(json!({"metadata": {"generation": 1}, "spec": spec, "status": status}))
+        };
+        let steady = sts(
+            json!({"replicas": 2}),
+            json!({"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2,
+                   "currentRevision": "db-5d8f", "updateRevision": "db-5d8f"}),
+        );
+        assert_eq!(
+            rollout("StatefulSet", &steady),
+            Rollout::Complete("2/2 ready".into())
+        );
+        let mismatch = sts(
+            json!({"replicas": 2}),
+            json!({"replicas": 2, "readyReplicas": 2, "updatedReplicas": 1,
+                   "currentRevision": "db-5d8f", "updateRevision": "db-7c9a"}),
+        );
+        assert_eq!(
+            rollout("StatefulSet", &mismatch),
+            Rollout::Progressing("1/2 updated to revision db-7c9a".into()),
+            "every pod ready, but one still runs the old revision"
+        );
+        let no_revision_yet = sts(json!({}), json!({"replicas": 1, "readyReplicas": 1}));
+        assert!(rollout("StatefulSet", &no_revision_yet).is_complete());
+        let not_ready = sts(
+            json!({"replicas": 3}),
+            json!({"replicas": 3, "readyReplicas": 2, "currentRevision": "a", "updateRevision": "a"}),
+        );
+        assert_eq!(
+            rollout("StatefulSet", &not_ready),
+            Rollout::Progressing("2/3 ready".into())
+        );
+        let surplus = sts(
+            json!({"replicas": 1}),
+            json!({"replicas": 2, "readyReplicas": 1, "currentRevision": "a", "updateRevision": "a"}),
+        );
+        assert!(!rollout("StatefulSet", &surplus).is_complete());
+        let on_delete = sts(
+            json!({"replicas": 1, "updateStrategy": {"type": "OnDelete"}}),
+            json!({"replicas": 1, "readyReplicas": 1, "currentRevision": "a", "updateRevision": "b"}),
+        );
+        assert!(
+            rollout("StatefulSet", &on_delete).is_complete(),
+            "OnDelete waits for a person"
+        );
+        let partitioned = |updated: i64| {
+            sts(
+                json!({"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}}),
+                json!({"replicas": 3, "readyReplicas": 3, "updatedReplicas": updated,
+                       "currentRevision": "a", "updateRevision": "b"}),
+            )
+        };
+        assert!(rollout("StatefulSet", &partitioned(1)).is_complete());
+        assert_eq!(
+            rollout("StatefulSet", &partitioned(0)),
+            Rollout::Progressing("0/1 updated above partition 2".into())
+        );
+    }
+
+    #[test]
+    fn mid_rollout_is_progressing_not_ready() {
+        let ready = ks("True", "ReconciliationSucceeded", "Applied");
+        let r = ObjectRef::new("apps", "Deployment", "ns", "api");
+        // The new commit is rendered and applied (deployed == head), the old pods still serve.
+        let rolling = deployment(1, 2, 1, 1, 1);
+        let dep_fn = |_: &str, _: &str| Dependency::Ready;
+        let h = evaluate(&Input {
+            resource_set: None,
+            flux: vec![&ready],
+            rendered: true,
+            dependency: &dep_fn,
+            workloads: vec![(&r, &rolling)],
+            pod_problems: vec![],
+            head_sha: Some(HEAD),
+            deployed_sha: Some(HEAD),
+            unreadable: None,
+        });
+        assert_eq!(
+            (h.status, h.message.as_str()),
+            (
+                Status::Progressing,
+                "Deployment/ns/api: 1 old replica(s) still running"
+            )
+        );
+    }
+
+    #[test]
+    fn short_shas_cut_characters_not_bytes() {
+        assert_eq!(short(HEAD), "c0ffee4");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short(""), "");
+        assert_eq!(short("ééééééééé"), "ééééééé");
+        assert_eq!(short("a\u{1F600}b"), "a\u{1F600}b");
     }
 
     #[test]

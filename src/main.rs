@@ -7,9 +7,16 @@ use kubectl_preview::cli::Cli;
 fn main() -> ExitCode {
     // kubectl's plugin completion (`kubectl_complete-preview`) and the shells' dynamic completion
     // are answered before anything else.
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("__complete") {
-        return match kubectl_preview::completion::cobra(&args[2..]) {
+    // `args_os`: `args` aborts on an argument that is not UTF-8; clap reports those as usage errors.
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(("__complete", words)) = args
+        .split_first()
+        .and_then(|(_, rest)| rest.split_first())
+        .map(|(first, words)| (first.as_str(), words))
+    {
+        return match kubectl_preview::completion::cobra(words) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(1),
         };

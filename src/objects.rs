@@ -346,22 +346,28 @@ pub struct Object {
     pub status: Value,
 }
 
-/// Spec fields used: workloads (`replicas`, `selector`), Services (`type`, `ports`), Ingresses
-/// (`rules`, `tls`), HTTPRoutes (`hostnames`), Pods (`containers` is not needed).
-const SPEC_FIELDS: [&str; 7] = [
+/// Spec fields used: workloads (`replicas`, `selector`, StatefulSets' `updateStrategy`), Services
+/// (`type`, `ports`), Ingresses (`rules`, `tls`), HTTPRoutes (`hostnames`), Pods (`containers` is
+/// not needed).
+const SPEC_FIELDS: [&str; 8] = [
     "replicas",
     "selector",
+    "updateStrategy",
     "type",
     "ports",
     "rules",
     "tls",
     "hostnames",
 ];
-/// Status fields used: workload availability, LoadBalancer addresses, pod container states.
-const STATUS_FIELDS: [&str; 7] = [
+/// Status fields used: workload rollouts (replica counts, StatefulSet revisions), LoadBalancer
+/// addresses, pod container states.
+const STATUS_FIELDS: [&str; 10] = [
     "replicas",
+    "updatedReplicas",
     "readyReplicas",
     "availableReplicas",
+    "currentRevision",
+    "updateRevision",
     "observedGeneration",
     "conditions",
     "loadBalancer",

@@ -70,8 +70,13 @@ pub fn age(timestamp: Option<&str>) -> String {
     };
     match ts.parse::<jiff::Timestamp>() {
         Ok(t) => {
-            let secs = jiff::Timestamp::now().as_second() - t.as_second();
-            human_duration(std::time::Duration::from_secs(secs.max(0) as u64))
+            // A timestamp in the future (clock skew) is no age at all.
+            let secs = jiff::Timestamp::now()
+                .as_second()
+                .saturating_sub(t.as_second());
+            human_duration(std::time::Duration::from_secs(
+                u64::try_from(secs).unwrap_or(0),
+            ))
         }
         Err(_) => "<unknown>".into(),
     }

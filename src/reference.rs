@@ -11,40 +11,33 @@ pub struct Reference {
 }
 
 pub fn parse(text: &str) -> Result<Reference, String> {
+    let invalid = || {
+        format!("invalid environment {text:?}: use PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR")
+    };
     let parts: Vec<&str> = text.trim().split('/').collect();
-    if parts.iter().any(|p| p.is_empty()) || parts.len() > 3 {
-        return Err(format!(
-            "invalid environment {text:?}: use PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR"
-        ));
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(invalid());
     }
-    let (id, provider) = match parts[parts.len() - 1].split_once('@') {
+    let (namespace, resource_set, last) = match parts.as_slice() {
+        [last] => (None, None, *last),
+        [rset, last] => (None, Some(*rset), *last),
+        [ns, rset, last] => (Some(*ns), Some(*rset), *last),
+        _ => return Err(invalid()),
+    };
+    let (id, provider) = match last.split_once('@') {
         Some((id, p)) if !id.is_empty() && !p.is_empty() => (id.to_string(), Some(p.to_string())),
         Some(_) => {
             return Err(format!(
                 "invalid environment {text:?}: expected PR@PROVIDER"
             ));
         }
-        None => (parts[parts.len() - 1].to_string(), None),
+        None => (last.to_string(), None),
     };
-    Ok(match parts.len() {
-        1 => Reference {
-            namespace: None,
-            resource_set: None,
-            id,
-            provider,
-        },
-        2 => Reference {
-            namespace: None,
-            resource_set: Some(parts[0].into()),
-            id,
-            provider,
-        },
-        _ => Reference {
-            namespace: Some(parts[0].into()),
-            resource_set: Some(parts[1].into()),
-            id,
-            provider,
-        },
+    Ok(Reference {
+        namespace: namespace.map(str::to_string),
+        resource_set: resource_set.map(str::to_string),
+        id,
+        provider,
     })
 }
 
@@ -71,9 +64,9 @@ pub enum Resolution<'a> {
 
 pub fn resolve<'a>(reference: &Reference, envs: &'a [Environment]) -> Resolution<'a> {
     let found: Vec<&Environment> = envs.iter().filter(|e| reference.matches(e)).collect();
-    match found.len() {
-        0 => Resolution::NotFound,
-        1 => Resolution::Found(found[0]),
+    match found.as_slice() {
+        [] => Resolution::NotFound,
+        [one] => Resolution::Found(one),
         _ => Resolution::Ambiguous(found),
     }
 }
@@ -82,7 +75,7 @@ pub fn resolve<'a>(reference: &Reference, envs: &'a [Environment]) -> Resolution
 pub fn name_list(envs: &[&Environment], max: usize) -> String {
     let mut names: Vec<String> = envs.iter().take(max).map(|e| e.name.clone()).collect();
     if envs.len() > max {
-        names.push(format!("and {} more", envs.len() - max));
+        names.push(format!("and {} more", envs.len().saturating_sub(max)));
     }
     names.join(", ")
 }

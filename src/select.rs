@@ -121,7 +121,10 @@ fn pick(candidates: Vec<&Environment>) -> Result<&Environment> {
         .interact_opt()
         .map_err(|e| Error::Other(format!("cannot read the choice: {e}")))?;
     match chosen {
-        Some(i) => Ok(candidates[i]),
+        Some(i) => candidates
+            .get(i)
+            .copied()
+            .ok_or_else(|| Error::Other("no environment chosen".into())),
         None => Err(Error::Other("no environment chosen".into())),
     }
 }
