@@ -14,8 +14,8 @@ use crate::health::{self, Dependency, Health, PodProblem, Status};
 use crate::inventory::{self, ObjectRef};
 use crate::objects::{FluxObject, Meta, Object, Provider, ResourceSet, find_condition};
 use crate::snapshot::{Kind, Snapshot};
-use crate::template;
 use crate::urls::{self, Url, UrlSource};
+use crate::{permute, template};
 
 /// What `-o json|yaml` prints for an environment; field names are part of the interface.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +43,23 @@ pub struct Environment {
     /// Columns that could not be read (`url`, `deployed`, `status`, `resourceSet`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub forbidden: Vec<String>,
+    /// With `inputStrategy: Permute`: the input sets this environment combines, one per source.
+    /// The environment is then not one PR's: `pr.id` joins the ids, and `pr`'s other fields are
+    /// set only when the combination holds exactly one PR.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub combination: Vec<CombinedInput>,
+}
+
+/// One input set of a combination (`inputStrategy: Permute`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CombinedInput {
+    /// Templates read it as `inputs.<key>`.
+    pub key: String,
+    /// The provider that exports it; null: the ResourceSet's own `spec.inputs`.
+    pub provider: Option<ProviderInfo>,
+    pub id: Option<String>,
+    pub sha: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -329,18 +346,33 @@ fn unreadable_env(p: &Provider, pr: PullRequest) -> Environment {
             "deployed".into(),
             "status".into(),
         ],
+        combination: vec![],
         pr,
     }
 }
 
-fn build_set(
-    snapshot: &Snapshot,
-    index: &Index<'_>,
-    rset: &ResourceSet,
-    providers: &[&Provider],
-    pods: &PodProblems,
-) -> (Vec<Environment>, PreviewSet) {
-    let ns = &rset.metadata.namespace;
+/// One environment's inputs, before its objects are looked at.
+struct Member<'a> {
+    pr: PullRequest,
+    /// The provider of the PR (with Permute: of the combination's first PR).
+    provider: &'a Provider,
+    /// The last part of its name: the PR id, `id@provider` when two providers export that id,
+    /// the joined ids of a combination.
+    id_ref: String,
+    /// Where the templates write the PR's sha.
+    sha_paths: Vec<deployed::ShaPath>,
+    combination: Vec<CombinedInput>,
+}
+
+type Attributed = Vec<Option<(usize, Rule)>>;
+
+/// `inputStrategy: Flatten` (the default): one environment per exported PR.
+fn flattened<'a, 'b>(
+    providers: &[&'a Provider],
+    entries: &[ObjectRef],
+    annotations: &impl Fn(&ObjectRef) -> Option<&'b BTreeMap<String, String>>,
+    templates: &[Value],
+) -> (Vec<Member<'a>>, Attributed) {
     let mut prs: Vec<(PullRequest, &Provider)> = Vec::new();
     for p in providers {
         for pr in p.status.exported_inputs.iter().filter_map(pull_request) {
@@ -362,6 +394,115 @@ fn build_set(
             }
         })
         .collect();
+    let attributed = attribution::attribute(entries, &keys, annotations);
+    let sha_paths = deployed::sha_paths(templates, deployed::SHA_INPUT);
+    let duplicate_ids: BTreeSet<String> = {
+        let mut seen = BTreeSet::new();
+        prs.iter()
+            .filter(|(pr, _)| !seen.insert(pr.id.as_str()))
+            .map(|(pr, _)| pr.id.clone())
+            .collect()
+    };
+    let members = prs
+        .into_iter()
+        .map(|(pr, provider)| Member {
+            id_ref: if duplicate_ids.contains(&pr.id) {
+                format!("{}@{}", pr.id, provider.metadata.name)
+            } else {
+                pr.id.clone()
+            },
+            pr,
+            provider,
+            sha_paths: sha_paths.clone(),
+            combination: vec![],
+        })
+        .collect();
+    (members, attributed)
+}
+
+/// `inputStrategy: Permute`: one environment per combination that holds a PR, named by its ids
+/// joined (`12+34`). The PR fields are the PR's when the combination holds exactly one; with two
+/// or more PRs there is no single head commit, title or branch, and none is shown.
+fn permuted<'a, 'b>(
+    snapshot: &'a Snapshot,
+    rset: &'a ResourceSet,
+    entries: &[ObjectRef],
+    annotations: &impl Fn(&ObjectRef) -> Option<&'b BTreeMap<String, String>>,
+    templates: &[Value],
+) -> (Vec<Member<'a>>, Attributed) {
+    // Every source takes part in the combinations, not only the preview providers.
+    let all = resolve_inputs(rset, &snapshot.providers);
+    let sources = permute::sources(rset, &all);
+    let mut members = Vec::new();
+    let mut namings = Vec::new();
+    for positions in permute::combinations(&sources) {
+        let naming = permute::naming(&sources, &positions);
+        let mut inputs = BTreeMap::new();
+        let mut combination = Vec::new();
+        let mut prs: Vec<(&permute::Source<'_>, &BTreeMap<String, Value>)> = Vec::new();
+        for (source, &i) in sources.iter().zip(&positions) {
+            let Some(input) = source.inputs.get(i) else {
+                continue;
+            };
+            inputs.insert(
+                source.key.clone(),
+                Value::Object(input.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            );
+            combination.push(CombinedInput {
+                key: source.key.clone(),
+                provider: source.provider.map(provider_info),
+                id: input_string(input, "id"),
+                sha: input_string(input, "sha"),
+            });
+            if source.is_preview() {
+                prs.push((source, input));
+            }
+        }
+        let Some((first, _)) = prs.first() else {
+            // Nothing of a PR in it: its objects belong to the ResourceSet.
+            continue;
+        };
+        let Some(provider) = first.provider else {
+            continue;
+        };
+        let single = match prs.as_slice() {
+            [(_, input)] => pull_request(input),
+            _ => None,
+        };
+        let sha_paths = match single {
+            Some(_) => deployed::sha_paths(templates, &format!("inputs.{}.sha", first.key)),
+            None => vec![],
+        };
+        let pr = PullRequest {
+            id: naming.id.clone(),
+            sha: single.as_ref().and_then(|p| p.sha.clone()),
+            branch: single.as_ref().and_then(|p| p.branch.clone()),
+            title: single.as_ref().and_then(|p| p.title.clone()),
+            author: single.as_ref().and_then(|p| p.author.clone()),
+            labels: single.map(|p| p.labels).unwrap_or_default(),
+            inputs,
+        };
+        members.push(Member {
+            id_ref: naming.id.clone(),
+            pr,
+            provider,
+            sha_paths,
+            combination,
+        });
+        namings.push(naming);
+    }
+    let attributed = permute::attribute(entries, &namings, annotations);
+    (members, attributed)
+}
+
+fn build_set(
+    snapshot: &Snapshot,
+    index: &Index<'_>,
+    rset: &ResourceSet,
+    providers: &[&Provider],
+    pods: &PodProblems,
+) -> (Vec<Environment>, PreviewSet) {
+    let ns = &rset.metadata.namespace;
     let entries = inventory::parse_entries(
         rset.status
             .inventory
@@ -373,20 +514,18 @@ fn build_set(
         meta.labels.get(OWNER_NAME_LABEL) == Some(&rset.metadata.name)
             && meta.labels.get(OWNER_NAMESPACE_LABEL) == Some(ns)
     };
-    let attributed = attribution::attribute(&entries, &keys, |r| {
+    let annotations = |r: &ObjectRef| {
         index
             .get(r)
             .map(|i| i.meta())
             .filter(|m| owned(m))
             .map(|m| &m.annotations)
-    });
-    let sha_paths = deployed::sha_paths(&template::all_objects(&rset.spec), deployed::SHA_INPUT);
-    let duplicate_ids: BTreeSet<&str> = {
-        let mut seen = BTreeSet::new();
-        prs.iter()
-            .filter(|(pr, _)| !seen.insert(pr.id.as_str()))
-            .map(|(pr, _)| pr.id.as_str())
-            .collect()
+    };
+    let templates = template::all_objects(&rset.spec);
+    let (prs, attributed) = if permute::is_permute(&rset.spec) {
+        permuted(snapshot, rset, &entries, &annotations, &templates)
+    } else {
+        flattened(providers, &entries, &annotations, &templates)
     };
     let mut shared = Vec::new();
     let mut per_pr: Vec<Vec<(ObjectRef, Rule)>> = vec![Vec::new(); prs.len()];
@@ -423,7 +562,8 @@ fn build_set(
         }
     };
     let mut envs = Vec::new();
-    for ((pr, provider), top) in prs.iter().zip(per_pr) {
+    for (member, top) in prs.iter().zip(per_pr) {
+        let (pr, provider) = (&member.pr, member.provider);
         let mut objects: Vec<EnvObject> = Vec::new();
         let mut top_flux: Vec<&FluxObject> = Vec::new();
         for (r, rule) in &top {
@@ -481,7 +621,7 @@ fn build_set(
                 _ => None,
             })
             .collect();
-        let deployed_sha = deployed::rendered_sha(&top_flux, &sha_paths);
+        let deployed_sha = deployed::rendered_sha(&top_flux, &member.sha_paths);
         let mut forbidden = Vec::new();
         let flux_unreadable: Vec<Kind> = [Kind::Kustomization, Kind::HelmRelease]
             .into_iter()
@@ -535,13 +675,8 @@ fn build_set(
             (Some(head), Some(d)) => Some(deployed::same_commit(head, d)),
             _ => None,
         };
-        let id_ref = if duplicate_ids.contains(pr.id.as_str()) {
-            format!("{}@{}", pr.id, provider.metadata.name)
-        } else {
-            pr.id.clone()
-        };
         envs.push(Environment {
-            name: format!("{ns}/{}/{id_ref}", rset.metadata.name),
+            name: format!("{ns}/{}/{}", rset.metadata.name, member.id_ref),
             namespace: ns.clone(),
             resource_set: rset.metadata.name.clone(),
             pr: pr.clone(),
@@ -555,6 +690,7 @@ fn build_set(
             created_at,
             objects,
             forbidden,
+            combination: member.combination.clone(),
         });
     }
     let set = PreviewSet {
@@ -575,7 +711,11 @@ fn env_object(r: &ObjectRef, rule: Rule, item: Option<Item<'_>>) -> EnvObject {
         Some(Item::Object(o)) if r.group == "apps" => {
             // The same rule as the environment's STATUS, so a row never says Ready mid-rollout.
             let rollout = health::rollout(&r.kind, o);
-            let ready = if rollout.is_complete() { "True" } else { "False" };
+            let ready = if rollout.is_complete() {
+                "True"
+            } else {
+                "False"
+            };
             (Some(ready.into()), Some(rollout.message().to_string()))
         }
         _ => (None, None),
@@ -586,5 +726,143 @@ fn env_object(r: &ObjectRef, rule: Rule, item: Option<Item<'_>>) -> EnvObject {
         ready,
         message,
         found: item.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod permute_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn snapshot(objects: Vec<Value>) -> Snapshot {
+        let mut s = Snapshot::default();
+        for o in objects {
+            match o["kind"].as_str() {
+                Some("ResourceSetInputProvider") => {
+                    s.providers.push(serde_json::from_value(o).unwrap())
+                }
+                Some("ResourceSet") => s.resource_sets.push(serde_json::from_value(o).unwrap()),
+                Some("Kustomization") => s.flux.push(serde_json::from_value(o).unwrap()),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn provider(name: &str, type_: &str, inputs: Value) -> Value {
+        json!({"kind": "ResourceSetInputProvider", "metadata": {"name": name, "namespace": "ns"},
+               "spec": {"type": type_}, "status": {"exportedInputs": inputs}})
+    }
+
+    fn ks(name: &str, sha: &str) -> Value {
+        json!({"kind": "Kustomization", "metadata": {"name": name, "namespace": "ns",
+                "labels": {OWNER_NAME_LABEL: "app", OWNER_NAMESPACE_LABEL: "ns"}},
+               "spec": {"postBuild": {"substitute": {"COMMIT_SHA": sha}}},
+               "status": {"conditions": [{"type": "Ready", "status": "True", "message": "ok"}]}})
+    }
+
+    fn rset(providers: &[&str], template: &str, names: &[&str]) -> Value {
+        let entries: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"id": format!("ns_{n}_kustomize.toolkit.fluxcd.io_Kustomization"), "v": "v1"}))
+            .collect();
+        let from: Vec<Value> = providers.iter().map(|p| json!({"name": p})).collect();
+        json!({"kind": "ResourceSet", "metadata": {"name": "app", "namespace": "ns"},
+               "spec": {"inputStrategy": {"name": "Permute"}, "inputsFrom": from,
+                        "resources": [{"kind": "Kustomization", "metadata": {"name": template},
+                                       "spec": {"postBuild": {"substitute": {"COMMIT_SHA": "<< inputs.app_prs.sha >>"}}}}]},
+               "status": {"conditions": [{"type": "Ready", "status": "True"}], "inventory": {"entries": entries}}})
+    }
+
+    #[test]
+    fn a_combination_of_two_prs_is_not_one_prs() {
+        let s = snapshot(vec![
+            provider(
+                "web-prs",
+                "GitHubPullRequest",
+                json!([{"id": "12", "sha": "1111111"}, {"id": "13", "sha": "1313131"}]),
+            ),
+            provider(
+                "api-prs",
+                "GitHubPullRequest",
+                json!([{"id": "34", "sha": "3434343", "title": "API"}]),
+            ),
+            rset(
+                &["web-prs", "api-prs"],
+                "app-<< inputs.web_prs.id >>-<< inputs.api_prs.id >>",
+                &["app-12-34", "app-13-34", "app-12", "app-34"],
+            ),
+            ks("app-12-34", "1111111"),
+            ks("app-13-34", "1313131"),
+            ks("app-12", "1111111"),
+            ks("app-34", "3434343"),
+        ]);
+        let c = build(&s, &PodProblems::new());
+        let names: Vec<&str> = c.environments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["ns/app/34+12", "ns/app/34+13"]);
+        let e = &c.environments[0];
+        assert_eq!(e.pr.id, "34+12");
+        assert_eq!(
+            (&e.pr.sha, &e.pr.title, &e.up_to_date),
+            (&None, &None, &None),
+            "no single head"
+        );
+        let objects: Vec<&str> = e
+            .objects
+            .iter()
+            .map(|o| o.reference.name.as_str())
+            .collect();
+        assert_eq!(objects, ["app-12-34"]);
+        let keys: Vec<(&str, Option<&str>)> = e
+            .combination
+            .iter()
+            .map(|p| (p.key.as_str(), p.id.as_deref()))
+            .collect();
+        assert_eq!(keys, [("api_prs", Some("34")), ("web_prs", Some("12"))]);
+        assert_eq!(e.pr.inputs["web_prs"]["sha"], "1111111");
+        // An object naming only one PR of the combination is nobody's.
+        let shared: Vec<&str> = c.preview_sets[0]
+            .shared_objects
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(shared, ["app-12", "app-34"]);
+        // JSON says what it is.
+        let v = serde_json::to_value(e).unwrap();
+        assert_eq!(v["combination"][1]["provider"]["name"], "web-prs");
+    }
+
+    #[test]
+    fn one_pr_across_other_inputs_keeps_its_head_and_deployed_commit() {
+        let s = snapshot(vec![
+            provider(
+                "app-prs",
+                "GitHubPullRequest",
+                json!([{"id": "12", "sha": "abcdef1234", "branch": "feat/x"}]),
+            ),
+            provider("regions", "Static", json!([{"id": "eu"}, {"id": "us"}])),
+            rset(
+                &["app-prs", "regions"],
+                "app-<< inputs.app_prs.id >>-<< inputs.regions.id >>",
+                &["app-12-eu", "app-12-us"],
+            ),
+            ks("app-12-eu", "abcdef1234"),
+            ks("app-12-us", "0123456789"),
+        ]);
+        let c = build(&s, &PodProblems::new());
+        let got: Vec<(&str, Option<&str>, Option<bool>)> = c
+            .environments
+            .iter()
+            .map(|e| (e.name.as_str(), e.deployed_sha.as_deref(), e.up_to_date))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ns/app/12+eu", Some("abcdef1234"), Some(true)),
+                ("ns/app/12+us", Some("0123456789"), Some(false))
+            ]
+        );
+        assert_eq!(c.environments[1].status, Status::Outdated);
+        assert_eq!(c.environments[0].pr.branch.as_deref(), Some("feat/x"));
     }
 }
