@@ -11,7 +11,13 @@ use crate::error::{Error, Result};
 /// A connected client plus what error messages and scoping need to know about it.
 #[derive(Clone)]
 pub struct Session {
+    /// For ordinary requests: `--request-timeout` bounds each of them.
     pub client: Client,
+    /// For watches, which stay open for minutes with nothing to read: the same connection and
+    /// authentication, without a read timeout. kube's watcher closes and re-opens a watch that
+    /// stays silent beyond its server-side timeout (290 s plus a margin), and the command's own
+    /// `--timeout` bounds the wait; `--request-timeout` still bounds connecting and writing.
+    pub watch_client: Client,
     pub context: String,
     pub server: String,
     /// The namespace in scope: `-n`, else the context's, else `default`.
@@ -151,10 +157,15 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session> {
         .trim_end_matches('/')
         .to_string();
     let namespace = config.default_namespace.clone();
+    let mut watch_config = config.clone();
+    watch_config.read_timeout = None;
     let client = Client::try_from(config)
+        .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
+    let watch_client = Client::try_from(watch_config)
         .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
     Ok(Session {
         client,
+        watch_client,
         context,
         server,
         namespace,

@@ -214,8 +214,8 @@ impl Live {
         let streams = targets.iter().enumerate().map(|(i, t)| {
             let ar = api_resource(t.kind);
             let api: Api<DynamicObject> = match &t.namespace {
-                Some(ns) => Api::namespaced_with(session.client.clone(), ns, &ar),
-                None => Api::all_with(session.client.clone(), &ar),
+                Some(ns) => Api::namespaced_with(session.watch_client.clone(), ns, &ar),
+                None => Api::all_with(session.watch_client.clone(), &ar),
             };
             watcher(api, watcher::Config::default())
                 .default_backoff()

@@ -261,7 +261,13 @@ pub async fn wait(
     let task = progress.task(label.clone(), "waiting for the controller");
     let config =
         watcher::Config::default().fields(&format!("metadata.name={}", target.reference.name));
-    let mut stream = watcher(target.api(session), config).boxed();
+    // A watch may stay silent for long: the watch client has no read timeout.
+    let api: Api<DynamicObject> = Api::namespaced_with(
+        session.watch_client.clone(),
+        &target.reference.namespace,
+        &target.resource,
+    );
+    let mut stream = watcher(api, config).boxed();
     let mut last = String::from("waiting for the controller");
     let outcome: Result<String> = loop {
         let next = tokio::select! {
