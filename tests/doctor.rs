@@ -346,7 +346,7 @@ async fn a_check_that_cannot_run_says_why() {
             .contains("could not check Secret")
     );
     assert!(
-        stderr_of(&out).contains("cannot list secrets"),
+        stderr_of(&out).contains("cannot read Secret"),
         "{}",
         stderr_of(&out)
     );
