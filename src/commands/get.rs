@@ -142,7 +142,8 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
     out
 }
 
-fn detail(
+/// Pure: the whole story of `env` from the snapshot it was built from and the namespace's events.
+pub fn detail(
     snapshot: &Snapshot,
     catalog: &environments::Catalog,
     env: Environment,
