@@ -201,8 +201,16 @@ mod tests {
         assert_eq!(find_sha("ééé 3F9C1E2A"), Some("3f9c1e2a".into()));
     }
 
+    /// Cases per property: `PROPTEST_CASES` when set, else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(cases(5000)))]
         #[test]
         fn find_sha_never_panics(text in "\\PC*") {
             if let Some(sha) = find_sha(&text) {

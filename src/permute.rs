@@ -386,8 +386,16 @@ mod tests {
         );
     }
 
+    /// Cases per property: `PROPTEST_CASES` when set, else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #![proptest_config(ProptestConfig::with_cases(cases(3000)))]
         /// Whatever the ids and names: an attributed object's name holds every id of its
         /// combination, and no other combination's ids are all held.
         #[test]

@@ -269,8 +269,16 @@ spec:
         assert!(!uses("anything", ""));
     }
 
+    /// Cases per property: `PROPTEST_CASES` when set, else `default`.
+    fn cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(cases(2000)))]
         /// Any text, however malformed or non-ASCII: no panic, and only objects come out.
         #[test]
         fn any_template_text(text in "(\\PC|<<|>>|\n|---|: |- |\"|')*") {
