@@ -195,25 +195,30 @@ fn delete_error(session: &Session, ar: &ApiResource, r: &ObjectRef, err: kube::E
 }
 
 /// The teardown subject a reference names: one exported environment, or one PR that is no longer
-/// exported but left objects behind.
+/// exported but left objects behind. `None` when the reference names no PR that is gone, or names
+/// several exported environments: `select::choose` then says so (or offers a picker), as for every
+/// other command.
 fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
     let Some(reference) = loaded.reference.as_ref() else {
         return Ok(None);
     };
     let mut found = teardown::subjects(&loaded.snapshot, &loaded.catalog, reference);
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop()),
-        _ => Err(Error::Usage(format!(
-            "{} is ambiguous: {}",
-            sanitize::line(loaded.text.as_deref().unwrap_or(&reference.id)),
-            found
-                .iter()
-                .map(|(s, _)| sanitize::line(&s.to_string()).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+    if found.len() == 1 {
+        return Ok(found.pop());
     }
+    if found.iter().all(|(_, plan)| plan.still_exported) {
+        return Ok(None);
+    }
+    Err(Error::Other(format!(
+        "environment {:?} is ambiguous in {}: {}; name it as RESOURCESET/PR or NAMESPACE/RESOURCESET/PR",
+        sanitize::line(loaded.text.as_deref().unwrap_or(&reference.id)),
+        loaded.session.scope_label(),
+        found
+            .iter()
+            .map(|(s, _)| sanitize::line(&s.to_string()).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
