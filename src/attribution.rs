@@ -39,9 +39,11 @@ pub struct PrKey {
     pub slugs: Vec<String>,
 }
 
+/// A branch as the Flux Operator's `slugify` renders it (gosimple/slug): transliterated to ASCII
+/// (`crème` → `creme`), lower-case, runs of anything else one `-`, trimmed.
 pub fn slugify(text: &str) -> String {
     let mut out = String::new();
-    for c in text.chars() {
+    for c in deunicode::deunicode(text).chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.ends_with('-') {
@@ -284,5 +286,6 @@ mod tests {
     fn slugify_is_dns_like() {
         assert_eq!(slugify("feat/Bulk_Export"), "feat-bulk-export");
         assert_eq!(slugify("--x--y--"), "x-y");
+        assert_eq!(slugify("fix/crème-12"), "fix-creme-12");
     }
 }

@@ -96,6 +96,8 @@ pub enum Orphaning {
     PruneDisabled,
     /// `spec.suspend: true`: the controllers skip garbage collection on delete.
     Suspended,
+    /// `spec.deletionPolicy: Orphan`.
+    DeletionPolicyOrphan,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,6 +126,13 @@ pub enum KeepReason {
     Shared { with: ObjectRef },
     /// Its name also holds another number, which may be another closed PR's id.
     Ambiguous { token: String },
+    /// Its name also holds the slug of an exported PR's title.
+    TitleOf { id: String },
+    /// Several providers feed the ResourceSet: a PR that is no longer exported cannot be told
+    /// apart from another provider's PR of the same id by its name.
+    SeveralProviders,
+    /// A Flux object the snapshot could not read: what deleting it would leave behind is unknown.
+    Unread,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -158,6 +167,15 @@ pub enum Note {
     Orphans { parent: ObjectRef, by: Orphaning },
     /// A Flux object of the environment could not be read: what it applied is not known.
     UnreadInventory { parent: ObjectRef },
+    /// A protected object (a namespace) that a Flux object of the environment garbage-collects:
+    /// Flux deletes it, with everything in it; the plugin itself never does.
+    FluxDeletes {
+        object: ObjectRef,
+        parent: ObjectRef,
+    },
+    /// The PR is no longer exported: what the ResourceSet still lists is pruned by its reconcile;
+    /// what it still renders after the reconcile is kept.
+    GitOpsFirst { resource_set: ObjectRef },
 }
 
 /// What `delete` will do, computed from the snapshot alone.
@@ -183,13 +201,16 @@ impl Plan {
     }
 }
 
-/// Namespaces, ResourceSets and providers are never deleted.
+/// Namespaces, ResourceSets, providers, CRDs and APIServices are never deleted.
 pub fn protected(r: &ObjectRef) -> bool {
     matches!(
         (r.group.as_str(), r.kind.as_str()),
         ("", "Namespace")
             | (flux::FLUX_OPERATOR_GROUP, "ResourceSet")
             | (flux::FLUX_OPERATOR_GROUP, "ResourceSetInputProvider")
+            // Deleting either takes every object of its API, cluster-wide.
+            | ("apiextensions.k8s.io", "CustomResourceDefinition")
+            | ("apiregistration.k8s.io", "APIService")
     )
 }
 
@@ -236,14 +257,23 @@ fn entries_of(inv: Option<&crate::objects::Inventory>) -> Vec<ObjectRef> {
         .unwrap_or_default()
 }
 
-/// Why deleting this Flux object would leave what it applied behind, if it would.
+/// Why deleting this Flux object would leave what it applied behind, if it would: the
+/// controllers skip garbage collection for a suspended object, and kustomize-controller follows
+/// `spec.deletionPolicy` (`MirrorPrune`, the default, mirrors `prune`; `Delete` and
+/// `WaitForTermination` always collect; `Orphan` never does).
 fn orphaning(f: &FluxObject) -> Option<Orphaning> {
     if f.suspended() {
         return Some(Orphaning::Suspended);
     }
-    let prunes =
-        f.kind == "HelmRelease" || f.spec.get("prune").and_then(Value::as_bool) == Some(true);
-    (!prunes).then_some(Orphaning::PruneDisabled)
+    if f.kind == "HelmRelease" {
+        return None;
+    }
+    match f.spec.get("deletionPolicy").and_then(Value::as_str) {
+        Some("Delete") | Some("WaitForTermination") => None,
+        Some("Orphan") => Some(Orphaning::DeletionPolicyOrphan),
+        _ => (f.spec.get("prune").and_then(Value::as_bool) != Some(true))
+            .then_some(Orphaning::PruneDisabled),
+    }
 }
 
 fn disabled(meta: &Meta, key: &str) -> bool {
@@ -253,26 +283,44 @@ fn disabled(meta: &Meta, key: &str) -> bool {
     })
 }
 
-/// The preview providers of the ResourceSet and every PR they export, in provider order.
-fn exported<'a>(
-    snapshot: &'a Snapshot,
-    rset: &ResourceSet,
-) -> (Vec<&'a Provider>, Vec<(PrKey, &'a Provider)>) {
-    let providers: Vec<&Provider> = environments::resolve_inputs(rset, &snapshot.providers)
+/// A provider of the ResourceSet, and whether it is a preview (change-request) provider.
+struct ResolvedProvider<'a> {
+    provider: &'a Provider,
+    is_preview: bool,
+}
+
+/// The providers of the ResourceSet, preview or not.
+fn providers_of<'a>(snapshot: &'a Snapshot, rset: &ResourceSet) -> Vec<ResolvedProvider<'a>> {
+    environments::resolve_inputs(rset, &snapshot.providers)
         .into_iter()
-        .filter(|p| flux::is_change_request_type(&p.spec.type_))
-        .collect();
-    let prs = providers
+        .map(|p| ResolvedProvider {
+            provider: p,
+            is_preview: flux::is_change_request_type(&p.spec.type_),
+        })
+        .collect()
+}
+
+/// Every input the providers export, with its title: the inputs of providers of other types
+/// (branches, tags) compete for names too.
+fn inputs_of<'a, 'b>(
+    providers: &'b [ResolvedProvider<'a>],
+) -> Vec<(PrKey, &'b ResolvedProvider<'a>, Option<String>)> {
+    providers
         .iter()
         .flat_map(|p| {
-            p.status
+            p.provider
+                .status
                 .exported_inputs
                 .iter()
-                .filter_map(PrKey::of)
-                .map(move |k| (k, *p))
+                .filter_map(move |input| {
+                    let title = input
+                        .get("title")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    PrKey::of(input).map(|k| (k, p, title))
+                })
         })
-        .collect();
-    (providers, prs)
+        .collect()
 }
 
 fn info(p: &Provider) -> ProviderInfo {
@@ -289,24 +337,33 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
     let rset = snapshot.resource_sets.iter().find(|r| {
         r.metadata.namespace == subject.namespace && r.metadata.name == subject.resource_set
     })?;
-    let (providers, prs) = exported(snapshot, rset);
+    let providers = providers_of(snapshot, rset);
+    let prs = inputs_of(&providers);
     if let Some(p) = &subject.provider
-        && !providers.iter().any(|x| &x.metadata.name == p)
+        && !providers
+            .iter()
+            .any(|x| x.is_preview && x.provider.metadata.name == *p)
     {
         return None;
     }
-    let is_subject = |key: &PrKey, p: &Provider| {
-        key.id == subject.id
+    let is_subject = |key: &PrKey, p: &ResolvedProvider<'_>| {
+        p.is_preview
+            && key.id == subject.id
             && subject
                 .provider
                 .as_ref()
-                .is_none_or(|want| *want == p.metadata.name)
+                .is_none_or(|want| *want == p.provider.metadata.name)
     };
-    let mut keys: Vec<PrKey> = prs.iter().map(|(k, _)| k.clone()).collect();
-    let exported_at = prs.iter().position(|(k, p)| is_subject(k, p));
+    let mut keys: Vec<PrKey> = prs.iter().map(|(k, _, _)| k.clone()).collect();
+    let exported_at = prs.iter().position(|(k, p, _)| is_subject(k, p));
     let still_exported = exported_at.is_some();
-    // A PR that is no longer exported is attributed as one more PR beside every exported one, so
-    // that it never claims what an exported PR could claim.
+    // PR numbers are numbers: a reference that is not one (a typo, a ResourceSet's name) is never
+    // taken for a PR that is no longer exported.
+    if !still_exported && !is_number(&subject.id) {
+        return None;
+    }
+    // A PR that is no longer exported is attributed as one more PR beside every input of every
+    // provider of the ResourceSet, so that it never claims what one of them could claim.
     let target = match exported_at {
         Some(i) => i,
         None => {
@@ -317,25 +374,40 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             keys.len() - 1
         }
     };
+    let preview: Vec<&Provider> = providers
+        .iter()
+        .filter(|p| p.is_preview)
+        .map(|p| p.provider)
+        .collect();
     let provider = match exported_at.and_then(|i| prs.get(i)) {
-        Some((_, p)) => Some(info(p)),
+        Some((_, p, _)) => Some(info(p.provider)),
         None => match &subject.provider {
-            Some(name) => providers
+            Some(name) => preview
                 .iter()
                 .find(|p| &p.metadata.name == name)
                 .map(|p| info(p)),
-            None => providers.first().map(|p| info(p)),
+            None => preview.first().map(|p| info(p)),
         },
     };
     let owner = Owner::ResourceSet {
         namespace: subject.namespace.clone(),
         name: subject.resource_set.clone(),
     };
+    let rset_ref = ObjectRef::new(
+        flux::FLUX_OPERATOR_GROUP,
+        "ResourceSet",
+        &subject.namespace,
+        &subject.resource_set,
+    );
 
     // Candidates: the ResourceSet's inventory, plus (only for a PR no longer exported) objects of
     // the kinds read that still carry its owner labels after leaving the inventory, such as
     // `fluxcd.controlplane.io/prune: disabled` ones.
-    let mut candidates = entries_of(rset.status.inventory.as_ref());
+    let inventory: BTreeSet<ObjectRef> = entries_of(rset.status.inventory.as_ref())
+        .iter()
+        .map(plain)
+        .collect();
+    let mut candidates: Vec<ObjectRef> = inventory.iter().cloned().collect();
     if !still_exported {
         candidates.extend(
             snapshot
@@ -388,62 +460,74 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         kept: vec![],
         notes: vec![],
     };
-    let reason = if still_exported {
-        DeleteReason::Rendered
-    } else {
-        DeleteReason::LeftBehind
-    };
+    let several_providers = providers.len() > 1;
     let mut parents: Vec<&FluxObject> = Vec::new();
     for (r, rule) in &top {
+        let keep = |reason: KeepReason| Kept {
+            object: r.clone(),
+            reason,
+        };
         if protected(r) {
-            plan.kept.push(Kept {
-                object: r.clone(),
-                reason: KeepReason::Protected,
-            });
+            plan.kept.push(keep(KeepReason::Protected));
             continue;
         }
-        // Other PRs that are no longer exported are unknown: a name that holds another number
-        // besides the id (`696-638`) may be theirs, so only an annotation can give it to this one.
         if !still_exported
             && matches!(rule, Rule::NameToken { .. })
-            && let Some(other) = other_number(&r.name, &subject.id)
+            && let Some(reason) = closed_name_doubt(&r.name, &subject.id, several_providers, &prs)
         {
-            plan.kept.push(Kept {
-                object: r.clone(),
-                reason: KeepReason::Ambiguous {
-                    token: other.to_string(),
-                },
-            });
+            plan.kept.push(keep(reason));
             continue;
         }
         // Objects of the kinds read are checked now; the others right before deletion.
         if let Some(meta) = meta_of(snapshot, r)
             && !owner.owns(&meta.labels)
         {
-            plan.kept.push(Kept {
-                object: r.clone(),
-                reason: KeepReason::NotOwned {
-                    owner: owner.clone(),
-                },
-            });
+            plan.kept.push(keep(KeepReason::NotOwned {
+                owner: owner.clone(),
+            }));
             continue;
         }
-        plan.delete.push(Delete {
-            object: r.clone(),
-            reason: reason.clone(),
-            owner: owner.clone(),
-        });
-        if r.is_flux_applier() {
-            match flux_of(snapshot, r) {
-                Some(f) => parents.push(f),
-                None => plan.notes.push(Note::UnreadInventory { parent: r.clone() }),
+        let flux = r.is_flux_applier().then(|| flux_of(snapshot, r));
+        match (still_exported, inventory.contains(&plain(r))) {
+            // The ResourceSet's reconcile prunes what it no longer renders.
+            (false, true) => plan.pruned.push(Pruned {
+                object: r.clone(),
+                by: rset_ref.clone(),
+            }),
+            (false, false) => plan.delete.push(Delete {
+                object: r.clone(),
+                reason: DeleteReason::LeftBehind,
+                owner: owner.clone(),
+            }),
+            (true, _) if flux == Some(None) => {
+                plan.kept.push(keep(KeepReason::Unread));
+                continue;
             }
+            (true, _) => plan.delete.push(Delete {
+                object: r.clone(),
+                reason: DeleteReason::Rendered,
+                owner: owner.clone(),
+            }),
         }
+        match flux {
+            Some(Some(f)) => parents.push(f),
+            Some(None) => plan.notes.push(Note::UnreadInventory { parent: r.clone() }),
+            None => {}
+        }
+    }
+    if plan.pruned.iter().any(|p| p.by == rset_ref) {
+        plan.notes.push(Note::GitOpsFirst {
+            resource_set: rset_ref.clone(),
+        });
     }
 
     // One level down: what the environment's Kustomizations and HelmReleases applied.
-    let planned: BTreeSet<ObjectRef> = plan.delete.iter().map(|d| plain(&d.object)).collect();
-    let mut seen: BTreeSet<ObjectRef> = planned.clone();
+    let mut seen: BTreeSet<ObjectRef> = plan
+        .delete
+        .iter()
+        .map(|d| plain(&d.object))
+        .chain(plan.pruned.iter().map(|p| plain(&p.object)))
+        .collect();
     for f in parents {
         let parent = flux_ref(f);
         let orphans = orphaning(f);
@@ -455,6 +539,13 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         }
         for child in entries_of(f.status.inventory.as_ref()) {
             if !seen.insert(plain(&child)) {
+                continue;
+            }
+            if orphans.is_none() && protected(&child) {
+                plan.notes.push(Note::FluxDeletes {
+                    object: child,
+                    parent: parent.clone(),
+                });
                 continue;
             }
             if let Some(reason) = keep_child(snapshot, &child, &parent, &subject.id) {
@@ -493,6 +584,46 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         }
     }
     Some(plan)
+}
+
+fn is_number(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Why a name that holds a PR number that is no longer exported may still be another's: other
+/// closed PRs are unknown (`696-638` may be 696's), another provider may have had the same
+/// number, and an exported PR's title may be rendered into names. Only an annotation claims
+/// such an object.
+fn closed_name_doubt(
+    name: &str,
+    id: &str,
+    several_providers: bool,
+    prs: &[(PrKey, &ResolvedProvider<'_>, Option<String>)],
+) -> Option<KeepReason> {
+    if let Some(other) = other_number(name, id) {
+        return Some(KeepReason::Ambiguous {
+            token: other.to_string(),
+        });
+    }
+    if several_providers {
+        return Some(KeepReason::SeveralProviders);
+    }
+    let toks: Vec<&str> = name.split(['-', '.']).filter(|t| !t.is_empty()).collect();
+    prs.iter().find_map(|(key, _, title)| {
+        let run: Vec<String> = title
+            .as_deref()
+            .map(attribution::slugify)
+            .unwrap_or_default()
+            .split('-')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        let holds = !run.is_empty()
+            && toks
+                .windows(run.len())
+                .any(|w| w.iter().zip(&run).all(|(a, b)| a == b));
+        holds.then(|| KeepReason::TitleOf { id: key.id.clone() })
+    })
 }
 
 /// A whole name token of digits other than `id`, if the name has one.
@@ -603,6 +734,7 @@ impl fmt::Display for Orphaning {
         match self {
             Orphaning::PruneDisabled => f.write_str("has prune: false"),
             Orphaning::Suspended => f.write_str("is suspended (spec.suspend: true)"),
+            Orphaning::DeletionPolicyOrphan => f.write_str("has deletionPolicy: Orphan"),
         }
     }
 }
@@ -647,6 +779,19 @@ impl fmt::Display for KeepReason {
                 flux::CHANGE_REQUEST_ANNOTATION
             ),
             KeepReason::Shared { with } => write!(f, "{with} applies it too"),
+            KeepReason::TitleOf { id } => write!(
+                f,
+                "its name also holds the title of exported PR {id} (annotate it with {} to claim it)",
+                flux::CHANGE_REQUEST_ANNOTATION
+            ),
+            KeepReason::SeveralProviders => write!(
+                f,
+                "several providers feed the ResourceSet, so only the {} annotation can claim it for a PR that is no longer exported",
+                flux::CHANGE_REQUEST_ANNOTATION
+            ),
+            KeepReason::Unread => f.write_str(
+                "it could not be read (another namespace, or forbidden): what it applied is unknown; run with -A or with its namespace",
+            ),
             KeepReason::Ambiguous { token } => write!(
                 f,
                 "its name also holds {token}, which may be another PR's id (annotate it with {} to claim it)",
@@ -666,6 +811,14 @@ impl fmt::Display for Note {
             Note::UnreadInventory { parent } => write!(
                 f,
                 "{parent} could not be read: what it applied is not known and not waited for"
+            ),
+            Note::FluxDeletes { object, parent } => write!(
+                f,
+                "{parent} garbage-collects {object}: Flux deletes it, with everything in it (the plugin never deletes it itself)"
+            ),
+            Note::GitOpsFirst { resource_set } => write!(
+                f,
+                "the objects {resource_set} lists are pruned by its reconcile; whatever it still renders after the reconcile is kept, whatever is left outside it is deleted"
             ),
         }
     }
@@ -847,8 +1000,11 @@ mod tests {
                 .push(ks(n, owner(), json!({}), json!({"prune": true}), &[]));
         }
         let plan = plan(&s, &subject("12")).unwrap();
-        assert_eq!(names(&plan).0, vec!["api-pr-12"]);
-        assert_eq!(plan.delete[0].reason, DeleteReason::LeftBehind);
+        // Still in the inventory: the ResourceSet's reconcile prunes it (and keeps it if it
+        // still renders it).
+        assert_eq!(names(&plan).1, vec!["api-pr-12"]);
+        assert!(plan.delete.is_empty());
+        assert_eq!(plan.pruned[0].by.kind, "ResourceSet");
     }
 
     #[test]
@@ -873,6 +1029,53 @@ mod tests {
             .insert(CHANGE_REQUEST.into(), "638".into());
         let plan = super::plan(&s, &subject("638")).unwrap();
         assert_eq!(names(&plan).0, vec!["api-638-cache", "api-696-638"]);
+    }
+
+    #[test]
+    fn a_flux_object_that_cannot_be_read_is_not_deleted_blind() {
+        // In the inventory, but not in the snapshot (another namespace, or forbidden).
+        let s = snapshot(
+            &[("7", "a")],
+            &[("elsewhere", "api-pr-7", KS, "Kustomization")],
+        );
+        let plan = plan(&s, &subject("7")).unwrap();
+        assert!(plan.delete.is_empty());
+        assert_eq!(plan.kept[0].reason, KeepReason::Unread);
+    }
+
+    #[test]
+    fn deletion_policy_decides_what_kustomize_controller_collects() {
+        for (spec, orphans) in [
+            (json!({"prune": true}), None),
+            (json!({"prune": false}), Some(Orphaning::PruneDisabled)),
+            (json!({"prune": false, "deletionPolicy": "Delete"}), None),
+            (
+                json!({"prune": false, "deletionPolicy": "WaitForTermination"}),
+                None,
+            ),
+            (
+                json!({"prune": true, "deletionPolicy": "Orphan"}),
+                Some(Orphaning::DeletionPolicyOrphan),
+            ),
+            (
+                json!({"prune": true, "deletionPolicy": "MirrorPrune"}),
+                None,
+            ),
+            (
+                json!({"deletionPolicy": "Delete", "suspend": true}),
+                Some(Orphaning::Suspended),
+            ),
+        ] {
+            let f = ks("x", owner(), json!({}), spec.clone(), &[]);
+            assert_eq!(orphaning(&f), orphans, "{spec}");
+        }
+    }
+
+    #[test]
+    fn a_closed_pr_is_a_number() {
+        let s = snapshot(&[("7", "a")], &[(NS, "api-shared-config", "", "ConfigMap")]);
+        assert!(plan(&s, &subject("api")).is_none());
+        assert!(plan(&s, &subject("shared")).is_none());
     }
 
     #[test]
@@ -1097,6 +1300,10 @@ mod tests {
             ]}}
         }))
         .unwrap();
+        for n in ["web-feature-4", "api-feature-4"] {
+            s.flux
+                .push(ks(n, owner(), json!({}), json!({"prune": true}), &[]));
+        }
         let mut web = subject("4");
         web.provider = Some("web-prs".into());
         assert_eq!(names(&plan(&s, &web).unwrap()).0, vec!["web-feature-4"]);

@@ -439,7 +439,7 @@ async fn delete_of_a_closed_pr_goes_the_gitops_way() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("delete  ConfigMap/{}/api-1289-cache", s.ns)),
+        text.contains(&format!("prune   ConfigMap/{}/api-1289-cache  (pruned by ResourceSet/{}/api-pr-envs)", s.ns, s.ns)),
         "{text}"
     );
     assert!(
@@ -886,7 +886,7 @@ async fn delete_of_a_closed_pr_never_takes_another_prs_objects() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let plan = stdout_of(&out);
     assert!(
-        plan.contains(&format!("delete  Kustomization/{}/api-pr-1289", s.ns)),
+        plan.contains(&format!("prune   Kustomization/{}/api-pr-1289", s.ns)),
         "{plan}"
     );
     assert!(

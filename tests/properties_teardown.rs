@@ -12,7 +12,7 @@ use kubectl_preview::flux::{CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_N
 use kubectl_preview::inventory::ObjectRef;
 use kubectl_preview::objects::{FluxObject, Object, Provider, ResourceSet};
 use kubectl_preview::snapshot::{Kind, Snapshot};
-use kubectl_preview::teardown::{self, Owner, Plan, Subject};
+use kubectl_preview::teardown::{self, Delete, DeleteReason, Owner, Plan, Subject};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -289,13 +289,41 @@ fn check(s: &Snapshot, prs: &[Pr], subject: &str, plan: &Plan) -> Result<(), Tes
         .collect();
     let exported = prs.iter().any(|p| p.id.to_string() == subject);
     prop_assert_eq!(plan.still_exported, exported);
+    // What the ResourceSet's reconcile is expected to prune (a closed PR's objects still in its
+    // inventory) must be this PR's by the same rules as what the plugin deletes itself.
+    let by_rset: Vec<Delete> = plan
+        .pruned
+        .iter()
+        .filter(|p| p.by.kind == "ResourceSet")
+        .map(|p| Delete {
+            object: p.object.clone(),
+            reason: DeleteReason::LeftBehind,
+            owner: Owner::ResourceSet {
+                namespace: NS.into(),
+                name: RSET.into(),
+            },
+        })
+        .collect();
+    prop_assert!(
+        exported
+            || plan
+                .delete
+                .iter()
+                .all(|d| !matches!(d.owner, Owner::ResourceSet { .. })
+                    || !rset_inventory.contains(&format!(
+                        "{NS}_{}_{}_{}",
+                        d.object.name, d.object.group, d.object.kind
+                    ))),
+        "a closed PR deletes what the ResourceSet still lists instead of letting it prune"
+    );
     let top: BTreeSet<String> = plan
         .delete
         .iter()
+        .chain(&by_rset)
         .filter(|d| matches!(d.owner, Owner::ResourceSet { .. }))
         .map(|d| d.object.name.clone())
         .collect();
-    for d in &plan.delete {
+    for d in plan.delete.iter().chain(&by_rset) {
         prop_assert!(!teardown::protected(&d.object));
         let id = format!(
             "{NS}_{}_{}_{}",
@@ -381,7 +409,7 @@ fn check(s: &Snapshot, prs: &[Pr], subject: &str, plan: &Plan) -> Result<(), Tes
             }
         }
     }
-    for p in &plan.pruned {
+    for p in plan.pruned.iter().filter(|p| p.by.kind != "ResourceSet") {
         prop_assert!(top.contains(&p.by.name));
         let id = format!(
             "{NS}_{}_{}_{}",

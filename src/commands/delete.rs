@@ -157,6 +157,16 @@ impl<'a> Apis<'a> {
             Api::namespaced_with(self.session.client.clone(), namespace, ar)
         }
     }
+
+    /// For watches: the client without a read timeout (`--request-timeout` bounds requests, not
+    /// watches).
+    fn watch_api(&self, ar: &ApiResource, namespace: &str) -> Api<MetaOnly> {
+        if namespace.is_empty() {
+            Api::all_with(self.session.watch_client.clone(), ar)
+        } else {
+            Api::namespaced_with(self.session.watch_client.clone(), namespace, ar)
+        }
+    }
 }
 
 /// Metadata-only reads: a LIST or watch of them asks the server for metadata alone.
@@ -222,8 +232,6 @@ fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
-    // One --timeout covers the whole command: the GitOps path, the deletes and the wait.
-    let deadline = tokio::time::Instant::now() + args.wait.timeout;
     let session = client::connect(global).await?;
     let loaded = select::load(session, args.env.env.as_deref()).await?;
     let (subject, plan) = match pick(&loaded)? {
@@ -248,6 +256,17 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     };
     let snapshot = &loaded.snapshot;
     let session = loaded.session.clone();
+    // Attribution per PR does not hold for combinations of inputs: refuse rather than guess.
+    if snapshot.resource_sets.iter().any(|r| {
+        r.metadata.namespace == subject.namespace
+            && r.metadata.name == subject.resource_set
+            && crate::permute::is_permute(&r.spec)
+    }) {
+        return Err(Error::Other(format!(
+            "ResourceSet {}/{} uses inputStrategy Permute: an environment is a combination of inputs, and tearing one down by hand is not supported; close the PR (or remove its label) and run `kubectl preview render {}/{}`",
+            subject.namespace, subject.resource_set, subject.namespace, subject.resource_set
+        )));
+    }
     let provider = plan.provider.clone();
     if plan.is_empty() {
         print!("{}", teardown::render(&plan));
@@ -342,15 +361,74 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
             &subject.resource_set,
         ));
     }
-    triggers::preflight(&session, "delete", &deletes.iter().collect::<Vec<_>>()).await?;
+    // A closed PR's objects that the reconcile leaves behind are deleted too.
+    let left_behind: Vec<Target> = plan
+        .pruned
+        .iter()
+        .zip(&pruned)
+        .filter(|(p, _)| p.by.kind == "ResourceSet")
+        .map(|(_, (r, ar))| Target {
+            reference: r.clone(),
+            resource: ar.clone(),
+        })
+        .collect();
+    triggers::preflight(
+        &session,
+        "delete",
+        &deletes.iter().chain(&left_behind).collect::<Vec<_>>(),
+    )
+    .await?;
     triggers::preflight(&session, "patch", &patches.iter().collect::<Vec<_>>()).await?;
     confirm(args, &plan.environment)?;
 
+    // One --timeout covers the whole command after the confirmation: the GitOps path, the
+    // deletes and the wait.
+    let deadline = tokio::time::Instant::now()
+        .checked_add(args.wait.timeout)
+        .unwrap_or_else(|| {
+            tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
+        });
     let progress = Progress::new();
+    // After the GitOps path: what the ResourceSet still lists is rendered for a current input,
+    // whatever its name says, and is never deleted (nor waited for).
+    let mut still_listed: Option<BTreeSet<ObjectRef>> = None;
     if !plan.still_exported {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         crate::commands::render::render_sets(&session, std::slice::from_ref(&set), left).await?;
+        let after = crate::snapshot::fetch(&session).await?;
+        let again = teardown::plan(&after, &subject);
+        if again.as_ref().is_some_and(|p| p.still_exported) {
+            return Err(Error::Other(format!(
+                "PR {} is exported again (reopened, labelled, or back under the provider's limit): nothing was deleted",
+                sanitize::line(&subject.id)
+            )));
+        }
+        still_listed = Some(
+            after
+                .resource_sets
+                .iter()
+                .filter(|r| {
+                    r.metadata.namespace == subject.namespace
+                        && r.metadata.name == subject.resource_set
+                })
+                .flat_map(|r| {
+                    r.status
+                        .inventory
+                        .iter()
+                        .flat_map(|i| crate::inventory::parse_entries(&i.entries))
+                })
+                .map(|r| ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name))
+                .collect(),
+        );
     }
+    let listed = |r: &ObjectRef| {
+        still_listed
+            .as_ref()
+            .is_some_and(|l| l.contains(&ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name)))
+    };
+    let rendered_still = |r: &ObjectRef, owner: &Owner| {
+        listed(r) || matches!(owner, Owner::Flux { parent } if listed(parent))
+    };
 
     // Ownership, checked on the live objects right before deleting: one LIST per kind and
     // namespace. What is gone already (pruned by the GitOps path) is skipped.
@@ -387,53 +465,126 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
                 .collect(),
         );
     }
-    let mut deleted = Vec::new();
+    // What to delete now: the plan's deletes, plus what was expected to be pruned but is left
+    // (a closed PR's objects the ResourceSet no longer lists, children that Flux will not prune
+    // because they carry `kustomize.toolkit.fluxcd.io/prune: disabled`).
+    let mut to_delete: Vec<(ObjectRef, ApiResource, Owner)> = Vec::new();
     let mut waiting: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
     for (d, t) in plan.delete.iter().zip(&deletes) {
-        let key = group_key(&t.resource, &d.object.namespace);
-        let Some(meta) = live.get(&key).and_then(|m| m.get(&d.object.name)) else {
-            continue;
-        };
-        if let Some(why) = refuse(meta, &d.owner, &subject.id) {
+        if rendered_still(&d.object, &d.owner) {
             progress.line(&format!(
-                "  keep {}: {why}",
+                "  keep {}: the ResourceSet still renders it",
                 sanitize::line(&d.object.to_string())
             ));
             continue;
         }
-        let api: Api<DynamicObject> = apis.api(&t.resource, &d.object.namespace);
-        api.delete(&d.object.name, &DeleteParams::background())
-            .await
-            .map_err(|e| delete_error(&session, &t.resource, &d.object, e))?;
-        progress.line(&format!(
-            "✔ deleted {}",
-            sanitize::line(&d.object.to_string())
-        ));
-        deleted.push(d.object.clone());
-        waiting.insert(wait_key(&key, &d.object.name));
+        to_delete.push((d.object.clone(), t.resource.clone(), d.owner.clone()));
     }
     for (p, (r, ar)) in plan.pruned.iter().zip(&pruned) {
         let key = group_key(ar, &r.namespace);
+        let by_rset = p.by.kind == "ResourceSet";
+        let owner = if by_rset {
+            Owner::ResourceSet {
+                namespace: subject.namespace.clone(),
+                name: subject.resource_set.clone(),
+            }
+        } else {
+            Owner::Flux {
+                parent: p.by.clone(),
+            }
+        };
+        if rendered_still(r, &owner) {
+            progress.line(&format!(
+                "  keep {}: the ResourceSet still renders it",
+                sanitize::line(&r.to_string())
+            ));
+            continue;
+        }
         let Some(meta) = live.get(&key).and_then(|m| m.get(&r.name)) else {
             continue;
         };
-        // Flux prunes only what carries its own owner labels: anything else is not waited for.
-        let owner = Owner::Flux {
-            parent: p.by.clone(),
-        };
-        match refuse(meta, &owner, &subject.id) {
-            Some(why) => progress.line(&format!(
+        if let Some(why) = refuse(meta, &owner, &subject.id) {
+            progress.line(&format!(
                 "  keep {}: {why}; {} will not prune it",
                 sanitize::line(&r.to_string()),
                 sanitize::line(&p.by.to_string())
-            )),
-            None => {
-                waiting.insert(wait_key(&key, &r.name));
+            ));
+            continue;
+        }
+        let excluded = [&meta.labels, &meta.annotations].iter().any(|m| {
+            m.as_ref().is_some_and(|m| {
+                [teardown::KUSTOMIZE_PRUNE, teardown::OPERATOR_PRUNE]
+                    .iter()
+                    .any(|k| {
+                        m.get(*k)
+                            .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
+                    })
+            })
+        });
+        if by_rset || excluded {
+            // The ResourceSet's reconcile has run: what it left is deleted; Flux leaves what is
+            // excluded from its garbage collection.
+            to_delete.push((r.clone(), ar.clone(), owner));
+        } else {
+            waiting.insert(wait_key(&key, &r.name));
+        }
+    }
+    let mut deleted = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    for (object, resource, owner) in &to_delete {
+        let key = group_key(resource, &object.namespace);
+        let Some(meta) = live.get(&key).and_then(|m| m.get(&object.name)) else {
+            continue;
+        };
+        if let Some(why) = refuse(meta, owner, &subject.id) {
+            progress.line(&format!(
+                "  keep {}: {why}",
+                sanitize::line(&object.to_string())
+            ));
+            continue;
+        }
+        if meta.deletion_timestamp.is_some() {
+            // Already terminating (e.g. pruned a moment ago): only waited for.
+            waiting.insert(wait_key(&key, &object.name));
+            continue;
+        }
+        // The object deleted is the one checked: same UID and resourceVersion, or nothing.
+        let params = DeleteParams {
+            preconditions: Some(kube::api::Preconditions {
+                uid: meta.uid.clone(),
+                resource_version: meta.resource_version.clone(),
+            }),
+            ..DeleteParams::background()
+        };
+        let api: Api<DynamicObject> = apis.api(resource, &object.namespace);
+        match api.delete(&object.name, &params).await {
+            Ok(_) => {
+                progress.line(&format!(
+                    "✔ deleted {}",
+                    sanitize::line(&object.to_string())
+                ));
+                deleted.push(object.clone());
+                waiting.insert(wait_key(&key, &object.name));
             }
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(kube::Error::Api(s)) if s.code == 409 => progress.line(&format!(
+                "  keep {}: it changed after it was checked",
+                sanitize::line(&object.to_string())
+            )),
+            // One failure does not strand the rest: every failure is reported at the end.
+            Err(e) => failures.push(delete_error(&session, resource, object, e).one_line()),
         }
     }
     let total = waiting.len();
     wait_gone(&apis, &groups, waiting, deadline, &progress).await?;
+    if !failures.is_empty() {
+        return Err(Error::Other(format!(
+            "deleted {} object(s), but {} could not be deleted: {}",
+            deleted.len(),
+            failures.len(),
+            failures.join("; ")
+        )));
+    }
     println!(
         "Deleted {} object(s); {} object(s) gone in all.",
         deleted.len(),
@@ -532,7 +683,7 @@ async fn wait_gone(
         })
         .map(|(key, (ar, _))| {
             let key = key.clone();
-            watcher::watcher(apis.api::<MetaOnly>(ar, &key.3), watcher::Config::default())
+            watcher::watcher(apis.watch_api(ar, &key.3), watcher::Config::default())
                 .map(move |event| (key.clone(), event))
                 .boxed()
         });
