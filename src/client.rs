@@ -143,6 +143,13 @@ pub async fn config_from_flags(global: &GlobalArgs) -> Result<(Config, String)> 
         config.tls_server_name = Some(name.clone());
     }
     if let Some(ns) = &global.namespace {
+        // It becomes part of request paths: only a namespace name may.
+        if !crate::reference::is_namespace_name(ns) {
+            return Err(Error::Usage(format!(
+                "invalid namespace {:?}: a namespace name is at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+                crate::sanitize::line(ns)
+            )));
+        }
         config.default_namespace = ns.clone();
     }
     Ok((config, context))
@@ -157,6 +164,16 @@ pub async fn connect(global: &GlobalArgs) -> Result<Session> {
         .trim_end_matches('/')
         .to_string();
     let namespace = config.default_namespace.clone();
+    // kube's client builder panics on a bearer token that is not a valid HTTP header value (a
+    // newline in the kubeconfig, say): refuse it as the bad kubeconfig it is.
+    if let Some(token) = &config.auth_info.token {
+        use secrecy::ExposeSecret;
+        if http::HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_err() {
+            return Err(Error::Kubeconfig(format!(
+                "context {context:?}: the user's token is not a valid HTTP header value (control characters?)"
+            )));
+        }
+    }
     let mut watch_config = config.clone();
     watch_config.read_timeout = None;
     let client = Client::try_from(config)

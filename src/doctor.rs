@@ -306,9 +306,9 @@ fn check_provider(p: &Provider, secrets: &Secrets, findings: &mut Vec<Finding>) 
             level: Level::Error,
             object: object.clone(),
             problem: format!("exports {exported} PRs, the filter.limit: PRs beyond it are silently dropped and their environments torn down"),
-            fix: format!("raise the limit or narrow the filter:\n  spec:\n    filter:\n      limit: {}", (limit * 2).min(10000)),
+            fix: format!("raise the limit or narrow the filter:\n  spec:\n    filter:\n      limit: {}", limit.saturating_mul(2).min(10000)),
         });
-    } else if exported * 10 >= limit * 8 {
+    } else if exported.saturating_mul(10) >= limit.saturating_mul(8) {
         findings.push(Finding {
             check: "limit-near",
             level: Level::Warning,

@@ -24,6 +24,14 @@ pub fn parse(text: &str) -> Result<Reference, String> {
         [ns, rset, last] => (Some(*ns), Some(*rset), *last),
         _ => return Err(invalid()),
     };
+    // The namespace becomes part of request paths: only a namespace name may.
+    if let Some(ns) = namespace
+        && !is_namespace_name(ns)
+    {
+        return Err(format!(
+            "invalid environment {text:?}: {ns:?} is not a namespace name"
+        ));
+    }
     let (id, provider) = match last.split_once('@') {
         Some((id, p)) if !id.is_empty() && !p.is_empty() => (id.to_string(), Some(p.to_string())),
         Some(_) => {
@@ -39,6 +47,18 @@ pub fn parse(text: &str) -> Result<Reference, String> {
         id,
         provider,
     })
+}
+
+/// A DNS-1123 label, as Kubernetes requires of namespace names.
+pub fn is_namespace_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first().is_some_and(|b| b.is_ascii_alphanumeric())
+        && bytes.last().is_some_and(|b| b.is_ascii_alphanumeric())
 }
 
 impl Reference {
@@ -104,6 +124,31 @@ mod tests {
         assert_eq!(full.provider.as_deref(), Some("web-prs"));
         for bad in ["", "a//b", "/1", "a/b/c/d", "4@", "@p"] {
             assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod namespace_tests {
+    use super::is_namespace_name;
+
+    #[test]
+    fn only_namespace_names_reach_request_paths() {
+        for ok in ["default", "app-dev", "a", "x1-2"] {
+            assert!(is_namespace_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../..",
+            "?x=1",
+            "a b",
+            "App",
+            "-a",
+            "a-",
+            "a/b",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_namespace_name(bad), "{bad}");
         }
     }
 }

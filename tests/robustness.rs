@@ -302,3 +302,29 @@ fn a_token_that_is_no_header_value_is_an_error() {
     assert_no_crash(&out, "list with the token");
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
 }
+
+/// A namespace becomes part of request paths: `-n ../..` or a query string is a usage error, not a
+/// request to another path.
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[test]
+fn namespaces_that_are_not_names_are_usage_errors() {
+    let env = require_cluster!();
+    for ns in ["../..", "?watch=1", "a b", "App"] {
+        let out = plugin_as_admin(&env)
+            .args(["list", "-n", ns])
+            .output()
+            .unwrap();
+        assert_no_crash(&out, ns);
+        assert_eq!(out.status.code(), Some(2), "{ns}: {}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("invalid namespace"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    let out = plugin_as_admin(&env)
+        .args(["get", "../x/1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+}
