@@ -49,7 +49,10 @@ fn scope_flags(words: &[String]) -> GlobalArgs {
             "--context" => g.context = value(),
             "--cluster" => g.cluster = value(),
             "--user" => g.user = value(),
-            "-n" | "--namespace" => g.namespace = value().filter(|v| !v.is_empty()),
+            // A namespace still being typed is not a scope (and need not be a valid name yet).
+            "-n" | "--namespace" => {
+                g.namespace = value().filter(|v| crate::reference::is_namespace_name(v))
+            }
             "-A" | "--all-namespaces" => g.all_namespaces = true,
             "--as" => g.as_user = value(),
             "--insecure-skip-tls-verify" => g.insecure_skip_tls_verify = true,
@@ -82,7 +85,15 @@ fn candidates(current: &OsStr, items: Vec<(String, Option<String>)>) -> Vec<Comp
     items
         .into_iter()
         .filter(|(v, _)| v.starts_with(prefix.as_ref()))
-        .map(|(v, help)| CompletionCandidate::new(v).help(help.map(Into::into)))
+        // A value a shell cannot take as one word (PR ids are written by strangers) is not
+        // offered; descriptions are sanitised (a tab or newline would break the protocol).
+        .filter(|(v, _)| {
+            !v.chars()
+                .any(|c| c.is_whitespace() || crate::sanitize::is_unsafe(c))
+        })
+        .map(|(v, help)| {
+            CompletionCandidate::new(v).help(help.map(|h| crate::sanitize::cell(&h).into()))
+        })
         .collect()
 }
 

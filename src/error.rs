@@ -69,6 +69,8 @@ impl Error {
             }
             source = s.source();
         }
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        // Messages carry the server's and the cluster's text: one safe line for a terminal.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        crate::sanitize::line(&flat).into_owned()
     }
 }

@@ -273,7 +273,7 @@ impl Live {
                 self.stores.apply(target, ev, &mut self.current)
             }
             Err(e) => {
-                eprintln!(
+                crate::safe_eprintln!(
                     "Warning: watch of {} interrupted: {e}; retrying",
                     target.kind
                 );

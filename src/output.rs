@@ -90,8 +90,18 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String
     if !no_headers {
         t.set_header(headers.iter().map(comfy_table::Cell::new));
     }
+    // Every cell may hold text written by strangers (titles, branches, messages). The last
+    // column (a message, in wide output) may run longer: nothing follows it to push away.
     for row in rows {
-        t.add_row(row.iter().map(comfy_table::Cell::new));
+        let last = row.len().saturating_sub(1);
+        t.add_row(row.iter().enumerate().map(|(i, c)| {
+            let max = if i == last {
+                4 * crate::sanitize::CELL_MAX
+            } else {
+                crate::sanitize::CELL_MAX
+            };
+            comfy_table::Cell::new(crate::sanitize::cell_max(c, max))
+        }));
     }
     for (i, col) in t.column_iter_mut().enumerate() {
         col.set_padding((0, if i + 1 == headers.len() { 0 } else { 3 }));

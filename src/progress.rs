@@ -34,7 +34,9 @@ impl Progress {
     }
 
     pub fn task(&self, label: impl Into<String>, message: &str) -> Task {
-        let label = label.into();
+        // Labels and messages carry object names and the cluster's messages: sanitised here, so
+        // no caller can forget.
+        let label = crate::sanitize::line(&label.into()).into_owned();
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
@@ -42,12 +44,12 @@ impl Progress {
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.set_prefix(label.clone());
-            bar.set_message(message.to_string());
+            bar.set_message(crate::sanitize::line(message).into_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
         if bar.is_none() {
-            eprintln!("◎ {label}: {message}");
+            crate::safe_eprintln!("◎ {label}: {message}");
         }
         Task { bar, label }
     }
@@ -60,7 +62,7 @@ impl Progress {
                 ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            bar.set_message(message.to_string());
+            bar.set_message(crate::sanitize::line(message).into_owned());
             bar
         })
     }
@@ -68,9 +70,9 @@ impl Progress {
     pub fn line(&self, text: &str) {
         match &self.multi {
             Some(m) => {
-                let _ = m.println(text);
+                let _ = m.println(crate::sanitize::line(text));
             }
-            None => eprintln!("{text}"),
+            None => crate::safe_eprintln!("{text}"),
         }
     }
 }
@@ -78,21 +80,21 @@ impl Progress {
 impl Task {
     pub fn message(&self, message: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message.to_string());
+            bar.set_message(crate::sanitize::line(message).into_owned());
         }
     }
 
     pub fn ok(self, message: &str) {
         match self.bar {
-            Some(bar) => bar.finish_with_message(format!("✔ {message}")),
-            None => eprintln!("✔ {}: {message}", self.label),
+            Some(bar) => bar.finish_with_message(format!("✔ {}", crate::sanitize::line(message))),
+            None => crate::safe_eprintln!("✔ {}: {message}", self.label),
         }
     }
 
     pub fn fail(self, message: &str) {
         match self.bar {
-            Some(bar) => bar.abandon_with_message(format!("✗ {message}")),
-            None => eprintln!("✗ {}: {message}", self.label),
+            Some(bar) => bar.abandon_with_message(format!("✗ {}", crate::sanitize::line(message))),
+            None => crate::safe_eprintln!("✗ {}: {message}", self.label),
         }
     }
 }

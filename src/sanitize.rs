@@ -64,6 +64,34 @@ pub fn cell(text: &str) -> String {
     cell_max(text, CELL_MAX)
 }
 
+/// `writeln!` for one line of human-readable text built from untrusted values: the formatted
+/// line is passed through [`line`], so a newline in a value can never start a forged line.
+#[macro_export]
+macro_rules! safe_writeln {
+    ($dst:expr, $($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        let _ = writeln!($dst, "{}", $crate::sanitize::line(&text));
+    }};
+}
+
+/// `println!` of one line of human-readable text, through [`line`].
+#[macro_export]
+macro_rules! safe_println {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        println!("{}", $crate::sanitize::line(&text));
+    }};
+}
+
+/// `eprintln!` of one line of human-readable text, through [`line`].
+#[macro_export]
+macro_rules! safe_eprintln {
+    ($($arg:tt)*) => {{
+        let text = format!($($arg)*);
+        eprintln!("{}", $crate::sanitize::line(&text));
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use crate::snapshot::{self, Kind, Snapshot};
 /// Prints one warning per unreadable kind and namespace to stderr.
 pub fn warn_problems(snapshot: &Snapshot) {
     for p in &snapshot.problems {
-        eprintln!("Warning: {}", p.warning());
+        crate::safe_eprintln!("Warning: {}", p.warning());
     }
 }
 
@@ -106,11 +106,14 @@ fn pick(candidates: Vec<&Environment>) -> Result<&Environment> {
     let items: Vec<String> = candidates
         .iter()
         .map(|e| {
-            format!(
-                "{}  {}  {}",
-                e.name,
-                e.status,
-                e.pr.title.as_deref().unwrap_or("")
+            crate::sanitize::cell_max(
+                &format!(
+                    "{}  {}  {}",
+                    e.name,
+                    e.status,
+                    e.pr.title.as_deref().unwrap_or("")
+                ),
+                120,
             )
         })
         .collect();

@@ -195,7 +195,7 @@ pub async fn list_or_warn<T: DeserializeOwned>(
     match list_items(session, path).await {
         Ok(items) => Ok(items),
         Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
-            eprintln!(
+            crate::safe_eprintln!(
                 "Warning: cannot list {what} in namespace {ns} ({}); not shown",
                 s.reason
             );

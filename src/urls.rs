@@ -168,6 +168,57 @@ fn load_balancer_urls(spec: Option<&Value>, status: Option<&Value>) -> Vec<Strin
         .unwrap_or_default()
 }
 
+/// `url` when it is an `http://` or `https://` URL with a host and nothing a terminal, a shell
+/// or a line-based file could misread (whitespace, control characters); `None` otherwise. URLs
+/// come from annotations that anyone who can write the templates controls: only these are opened
+/// or written to `$GITHUB_OUTPUT`.
+pub fn safe_http(url: &str) -> Option<&str> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        url.get(8..)?
+    } else if lower.starts_with("http://") {
+        url.get(7..)?
+    } else {
+        return None;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || crate::sanitize::is_unsafe(c) || c == '"' || c == '\\');
+    (clean && !host.is_empty() && !host.starts_with('@')).then_some(url)
+}
+
+#[cfg(test)]
+mod safe_http_tests {
+    use super::safe_http;
+
+    #[test]
+    fn only_plain_http_urls_pass() {
+        for ok in [
+            "https://api-1234.preview.example.com",
+            "http://127.0.0.1:8080/x?y=1",
+            "HTTPS://A.example",
+        ] {
+            assert_eq!(safe_http(ok), Some(ok));
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "-a",
+            "https://",
+            "https://x\nadmin=true",
+            "https://x\n",
+            "https://a b",
+            "https://x/\u{1b}]0;t\u{7}",
+            "https://x\u{202e}",
+            "ftp://x",
+            "",
+        ] {
+            assert_eq!(safe_http(bad), None, "{bad:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -439,7 +439,10 @@ async fn delete_of_a_closed_pr_goes_the_gitops_way() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("prune   ConfigMap/{}/api-1289-cache  (pruned by ResourceSet/{}/api-pr-envs)", s.ns, s.ns)),
+        text.contains(&format!(
+            "prune   ConfigMap/{}/api-1289-cache  (pruned by ResourceSet/{}/api-pr-envs)",
+            s.ns, s.ns
+        )),
         "{text}"
     );
     assert!(

@@ -97,7 +97,7 @@ async fn secret_keys(session: &Session, wanted: &BTreeSet<(String, String)>) -> 
             }
             Err(kube::Error::Api(s)) if s.code == 404 => SecretKeys::Missing,
             Err(kube::Error::Api(s)) if s.code == 403 => {
-                eprintln!(
+                crate::safe_eprintln!(
                     "Warning: cannot read Secret {} (forbidden); its check cannot run",
                     sanitize::line(&format!("{ns}/{name}"))
                 );
@@ -160,14 +160,15 @@ pub fn render(reports: &[Report]) -> String {
     let mut s = String::new();
     for r in reports {
         if r.findings.is_empty() {
-            let _ = writeln!(
+            crate::safe_writeln!(
                 s,
                 "ResourceSet {}/{}: no problems found",
-                r.namespace, r.name
+                r.namespace,
+                r.name
             );
             continue;
         }
-        let _ = writeln!(
+        crate::safe_writeln!(
             s,
             "ResourceSet {}/{}: {} finding(s)",
             r.namespace,
@@ -175,11 +176,11 @@ pub fn render(reports: &[Report]) -> String {
             r.findings.len()
         );
         for f in &r.findings {
-            let _ = writeln!(s, "  {:<7}  {}  {}", f.level, f.check, f.object);
-            let _ = writeln!(s, "    {}", f.problem);
-            let _ = writeln!(s, "    fix:");
+            crate::safe_writeln!(s, "  {:<7}  {}  {}", f.level, f.check, f.object);
+            crate::safe_writeln!(s, "    {}", f.problem);
+            crate::safe_writeln!(s, "    fix:");
             for line in f.fix.lines() {
-                let _ = writeln!(s, "      {line}");
+                crate::safe_writeln!(s, "      {line}");
             }
         }
     }

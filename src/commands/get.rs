@@ -286,8 +286,8 @@ fn list_or_none(v: &[String]) -> String {
 pub fn render(d: &Detail) -> String {
     let e = &d.environment;
     let mut s = String::new();
-    let _ = writeln!(s, "Environment:  {}", e.name);
-    let _ = writeln!(
+    crate::safe_writeln!(s, "Environment:  {}", e.name);
+    crate::safe_writeln!(
         s,
         "Status:       {}{}",
         e.status,
@@ -297,8 +297,8 @@ pub fn render(d: &Detail) -> String {
             format!(": {}", e.message)
         }
     );
-    let _ = writeln!(s, "URL:          {}", e.url.as_deref().unwrap_or("<none>"));
-    let _ = writeln!(
+    crate::safe_writeln!(s, "URL:          {}", e.url.as_deref().unwrap_or("<none>"));
+    crate::safe_writeln!(
         s,
         "Age:          {}",
         if e.created_at.is_some() {
@@ -307,25 +307,25 @@ pub fn render(d: &Detail) -> String {
             "<none>".into()
         }
     );
-    let _ = writeln!(s, "Pull request:");
-    let _ = writeln!(s, "  ID:         {}", e.pr.id);
-    let _ = writeln!(
+    crate::safe_writeln!(s, "Pull request:");
+    crate::safe_writeln!(s, "  ID:         {}", e.pr.id);
+    crate::safe_writeln!(
         s,
         "  Title:      {}",
         e.pr.title.as_deref().unwrap_or("<none>")
     );
-    let _ = writeln!(
+    crate::safe_writeln!(
         s,
         "  Author:     {}",
         e.pr.author.as_deref().unwrap_or("<none>")
     );
-    let _ = writeln!(
+    crate::safe_writeln!(
         s,
         "  Branch:     {}",
         e.pr.branch.as_deref().unwrap_or("<none>")
     );
-    let _ = writeln!(s, "  Labels:     {}", list_or_none(&e.pr.labels));
-    let _ = writeln!(
+    crate::safe_writeln!(s, "  Labels:     {}", list_or_none(&e.pr.labels));
+    crate::safe_writeln!(
         s,
         "  Head:       {}",
         e.pr.sha.as_deref().unwrap_or("<none>")
@@ -341,12 +341,12 @@ pub fn render(d: &Detail) -> String {
         (None, _) if e.forbidden.iter().any(|f| f == "deployed") => "<forbidden>".into(),
         (None, _) => "<unknown: the environment's Flux objects carry no commit>".into(),
     };
-    let _ = writeln!(s, "  Deployed:   {deployed}");
+    crate::safe_writeln!(s, "  Deployed:   {deployed}");
     let p = &d.provider_status;
-    let _ = writeln!(s, "Provider:     {} ({})", e.provider, e.provider.type_);
-    let _ = writeln!(s, "  URL:        {}", p.url.as_deref().unwrap_or("<none>"));
-    let _ = writeln!(s, "  Ready:      {}", cond_line(p.ready.as_ref()));
-    let _ = writeln!(
+    crate::safe_writeln!(s, "Provider:     {} ({})", e.provider, e.provider.type_);
+    crate::safe_writeln!(s, "  URL:        {}", p.url.as_deref().unwrap_or("<none>"));
+    crate::safe_writeln!(s, "  Ready:      {}", cond_line(p.ready.as_ref()));
+    crate::safe_writeln!(
         s,
         "  Last poll:  {}",
         p.last_poll
@@ -354,7 +354,7 @@ pub fn render(d: &Detail) -> String {
             .map(|t| format!("{} ago ({t})", output::age(Some(t))))
             .unwrap_or("<unknown>".into())
     );
-    let _ = writeln!(
+    crate::safe_writeln!(
         s,
         "  Next poll:  {}",
         p.next_poll.clone().unwrap_or_else(|| format!(
@@ -362,29 +362,29 @@ pub fn render(d: &Detail) -> String {
             p.poll_interval.as_deref().unwrap_or("10m (default)")
         ))
     );
-    let _ = writeln!(
+    crate::safe_writeln!(
         s,
         "  Filter:     labels {}; skip labels {}",
         list_or_none(&p.filter_labels),
         list_or_none(&p.skip_labels)
     );
     if let Some(limit) = p.limit {
-        let _ = writeln!(s, "  Exported:   {} of limit {limit}", p.exported);
+        crate::safe_writeln!(s, "  Exported:   {} of limit {limit}", p.exported);
     }
-    let _ = writeln!(s, "ResourceSet:  {}/{}", e.namespace, e.resource_set);
+    crate::safe_writeln!(s, "ResourceSet:  {}/{}", e.namespace, e.resource_set);
     if let Some(r) = &d.resource_set_status {
-        let _ = writeln!(s, "  Ready:      {}", cond_line(r.ready.as_ref()));
-        let _ = writeln!(
+        crate::safe_writeln!(s, "  Ready:      {}", cond_line(r.ready.as_ref()));
+        crate::safe_writeln!(
             s,
             "  Revision:   {}",
             r.last_applied_revision.as_deref().unwrap_or("<none>")
         );
         if !r.history.is_empty() {
-            let _ = writeln!(s, "  History:");
+            crate::safe_writeln!(s, "  History:");
             for h in &r.history {
                 let meta: Vec<String> =
                     h.metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                let _ = writeln!(
+                crate::safe_writeln!(
                     s,
                     "    {}  {}  {}  x{}  {}",
                     h.last_reconciled.as_deref().unwrap_or("-"),
@@ -397,16 +397,16 @@ pub fn render(d: &Detail) -> String {
         }
         if !r.shared_objects.is_empty() {
             let shared: Vec<String> = r.shared_objects.iter().map(|o| o.to_string()).collect();
-            let _ = writeln!(
+            crate::safe_writeln!(
                 s,
                 "  Shared:     {} (rendered for every PR; not part of this environment)",
                 shared.join(", ")
             );
         }
     }
-    let _ = writeln!(s, "Objects:");
+    crate::safe_writeln!(s, "Objects:");
     if e.objects.is_empty() {
-        let _ = writeln!(s, "  <none rendered yet>");
+        crate::safe_writeln!(s, "  <none rendered yet>");
     }
     let tops: Vec<usize> = (0..e.objects.len())
         .filter(|&i| {
@@ -418,7 +418,7 @@ pub fn render(d: &Detail) -> String {
         .collect();
     for i in tops {
         let o = &e.objects[i];
-        let _ = writeln!(
+        crate::safe_writeln!(
             s,
             "  {}  {}  [{}]",
             o.reference,
@@ -437,13 +437,13 @@ pub fn render(d: &Detail) -> String {
             } else {
                 "├──"
             };
-            let _ = writeln!(s, "  {branch} {}  {}", c.reference, state(c));
+            crate::safe_writeln!(s, "  {branch} {}  {}", c.reference, state(c));
         }
     }
     if !d.depends_on.is_empty() {
-        let _ = writeln!(s, "Depends on:");
+        crate::safe_writeln!(s, "Depends on:");
         for dep in &d.depends_on {
-            let _ = writeln!(
+            crate::safe_writeln!(
                 s,
                 "  {}/{}  {}{}",
                 dep.namespace,
@@ -464,9 +464,9 @@ pub fn render(d: &Detail) -> String {
             );
         }
     }
-    let _ = writeln!(s, "URLs:");
+    crate::safe_writeln!(s, "URLs:");
     if e.urls.is_empty() {
-        let _ = writeln!(
+        crate::safe_writeln!(
             s,
             "  {}",
             if e.forbidden.iter().any(|f| f == "url") {
@@ -477,14 +477,14 @@ pub fn render(d: &Detail) -> String {
         );
     }
     for u in &e.urls {
-        let _ = writeln!(s, "  {}  (from {})", u.url, u.source);
+        crate::safe_writeln!(s, "  {}  (from {})", u.url, u.source);
     }
-    let _ = writeln!(s, "Events (Warning):");
+    crate::safe_writeln!(s, "Events (Warning):");
     if d.events.is_empty() {
-        let _ = writeln!(s, "  <none>");
+        crate::safe_writeln!(s, "  <none>");
     }
     for ev in &d.events {
-        let _ = writeln!(
+        crate::safe_writeln!(
             s,
             "  {}  {}  {}  {}",
             ev.last_seen

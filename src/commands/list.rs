@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode> {
     let envs = filter(&loaded.catalog, args, status);
     print(&envs, args, loaded.session.all_namespaces)?;
     if envs.is_empty() {
-        eprintln!(
+        crate::safe_eprintln!(
             "{}",
             explain_empty(&loaded.session, &loaded.snapshot, &loaded.catalog).await
         );
@@ -83,7 +83,7 @@ pub fn print(envs: &[&Environment], args: &ListArgs, all_namespaces: bool) -> Re
         }),
         ListOutput::Name => {
             for e in envs {
-                println!("{}", e.name);
+                println!("{}", crate::sanitize::line(&e.name));
             }
             Ok(())
         }

@@ -18,9 +18,17 @@ pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
             env.name, env.status, env.message
         )));
     };
+    // The URL comes from annotations and cluster objects: only a plain http(s) URL is handed to
+    // the system's opener.
+    let Some(url) = crate::urls::safe_http(&url).map(str::to_string) else {
+        return Err(Error::Other(format!(
+            "refusing to open {:?} for {}: only http:// and https:// URLs are opened",
+            url, env.name
+        )));
+    };
     if !std::io::stdout().is_terminal() || std::env::var_os("KUBECTL_PREVIEW_NO_BROWSER").is_some()
     {
-        println!("{url}");
+        crate::safe_println!("{url}");
         return Ok(ExitCode::SUCCESS);
     }
     match opener() {
@@ -33,11 +41,11 @@ pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
                 .stderr(std::process::Stdio::null())
                 .status();
             match status {
-                Ok(s) if s.success() => eprintln!("Opened {url}"),
-                _ => println!("{url}"),
+                Ok(s) if s.success() => crate::safe_eprintln!("Opened {url}"),
+                _ => crate::safe_println!("{url}"),
             }
         }
-        None => println!("{url}"),
+        None => crate::safe_println!("{url}"),
     }
     Ok(ExitCode::SUCCESS)
 }

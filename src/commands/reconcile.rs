@@ -111,7 +111,7 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
         let outcomes = triggers::trigger_all(session, stage, false, deadline, &progress).await?;
         for (t, outcome) in stage.iter().zip(outcomes) {
             match outcome {
-                Ok(msg) => println!(
+                Ok(msg) => crate::safe_println!(
                     "{}: Ready{}",
                     t.reference,
                     if msg.is_empty() {
@@ -121,7 +121,7 @@ pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> 
                     }
                 ),
                 Err(e) => {
-                    println!("{}: {}", t.reference, e.one_line());
+                    crate::safe_println!("{}: {}", t.reference, e.one_line());
                     failed.insert(t.reference.to_string());
                 }
             }

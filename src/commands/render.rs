@@ -64,14 +64,14 @@ pub fn describe_change(before: &Snapshot, after: &Snapshot, set: &PreviewSet) ->
     for (id, sha) in &a {
         match b.get(id) {
             None => {
-                let _ = writeln!(
+                crate::safe_writeln!(
                     out,
                     "  + PR {id} added at {}",
                     sha.as_deref().map(short).unwrap_or("?")
                 );
             }
             Some(old) if old != sha => {
-                let _ = writeln!(
+                crate::safe_writeln!(
                     out,
                     "  ~ PR {id} moved {} → {}",
                     old.as_deref().map(short).unwrap_or("?"),
@@ -82,14 +82,14 @@ pub fn describe_change(before: &Snapshot, after: &Snapshot, set: &PreviewSet) ->
         }
     }
     for id in b.keys().filter(|id| !a.contains_key(*id)) {
-        let _ = writeln!(out, "  - PR {id} removed");
+        crate::safe_writeln!(out, "  - PR {id} removed");
     }
     let (bi, ai) = (inventory_of(before, set), inventory_of(after, set));
     for o in ai.iter().filter(|o| !bi.iter().any(|x| x.same_object(o))) {
-        let _ = writeln!(out, "  + {o} created");
+        crate::safe_writeln!(out, "  + {o} created");
     }
     for o in bi.iter().filter(|o| !ai.iter().any(|x| x.same_object(o))) {
-        let _ = writeln!(out, "  - {o} deleted");
+        crate::safe_writeln!(out, "  - {o} deleted");
     }
     if out.is_empty() {
         out.push_str("  no change\n");
@@ -251,7 +251,7 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
     render_sets(&session, &sets, args.wait.timeout).await?;
     let after = snapshot::fetch(&session).await?;
     for set in &sets {
-        println!(
+        crate::safe_println!(
             "ResourceSet {}:",
             sanitize::line(&format!("{}/{}", set.namespace, set.name))
         );

@@ -75,7 +75,7 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitCode> {
         Err(e) => {
             // Like `kubectl version`: the client part still prints, then the error, exit 1.
             if args.output == VersionOutput::Text {
-                println!("Plugin Version: v{PLUGIN_VERSION}");
+                crate::safe_println!("Plugin Version: v{PLUGIN_VERSION}");
             }
             Err(e)
         }
@@ -167,21 +167,23 @@ fn print(report: &VersionReport, format: VersionOutput) -> Result<()> {
     match format {
         VersionOutput::Json => output::print_json(report),
         VersionOutput::Text => {
-            println!("Plugin Version: v{}", report.plugin);
+            crate::safe_println!("Plugin Version: v{}", report.plugin);
             if let Some(s) = &report.server {
-                println!(
+                crate::safe_println!(
                     "Server Version: {} ({}, context {})",
-                    s.version, s.url, s.context
+                    s.version,
+                    s.url,
+                    s.context
                 );
-                println!("Flux Operator API: {}", describe_api(&s.flux_operator));
-                println!(
+                crate::safe_println!("Flux Operator API: {}", describe_api(&s.flux_operator));
+                crate::safe_println!(
                     "Flux Operator Version: {}",
                     s.flux_operator_version
                         .as_deref()
                         .unwrap_or("unknown (no readable FluxReport)")
                 );
-                println!("Flux Kustomize API: {}", describe_api(&s.kustomize));
-                println!("Flux Helm API: {}", describe_api(&s.helm));
+                crate::safe_println!("Flux Kustomize API: {}", describe_api(&s.kustomize));
+                crate::safe_println!("Flux Helm API: {}", describe_api(&s.helm));
             }
             Ok(())
         }

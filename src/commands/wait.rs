@@ -170,7 +170,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
             .unwrap_or("?")
     ));
     match args.output {
-        WaitOutput::Url => println!("{}", env.url.as_deref().unwrap_or("")),
+        WaitOutput::Url => crate::safe_println!("{}", env.url.as_deref().unwrap_or("")),
         WaitOutput::Json => crate::output::print_json(&WaitResult {
             url: env.url.as_deref(),
             status: env.status,
@@ -178,7 +178,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
             environment: &env,
         })?,
         WaitOutput::Github => {
-            println!("{}", env.url.as_deref().unwrap_or(""));
+            crate::safe_println!("{}", env.url.as_deref().unwrap_or(""));
             write_github(args, &env)?;
         }
     }
@@ -203,7 +203,22 @@ fn write_github(args: &WaitArgs, env: &Environment) -> Result<()> {
                 std::path::Path::new(&path).display()
             ))
         })?;
-    writeln!(file, "url={}", env.url.as_deref().unwrap_or(""))?;
+    // `$GITHUB_OUTPUT` is line-based: a value with a newline would add outputs of its own. Only
+    // a plain http(s) URL is written.
+    let url = match env.url.as_deref() {
+        Some(u) => match crate::urls::safe_http(u) {
+            Some(u) => u,
+            None => {
+                crate::safe_eprintln!(
+                    "Warning: the URL of {} is not a plain http(s) URL; url= is written empty",
+                    env.name
+                );
+                ""
+            }
+        },
+        None => "",
+    };
+    writeln!(file, "url={url}")?;
     writeln!(file, "status={}", env.status)?;
     Ok(())
 }

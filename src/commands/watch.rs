@@ -23,6 +23,12 @@ fn render(
     if envs.is_empty() {
         return "No preview environments (watching for changes).\n".to_string();
     }
+    if args.output == crate::cli::ListOutput::Name {
+        return envs
+            .iter()
+            .map(|e| format!("{}\n", crate::sanitize::line(&e.name)))
+            .collect();
+    }
     list::render_table(
         &envs,
         args.output == crate::cli::ListOutput::Wide,
@@ -32,6 +38,15 @@ fn render(
 }
 
 pub async fn run(session: Session, args: &ListArgs, status: Option<Status>) -> Result<ExitCode> {
+    // A redrawn table has no document boundaries: JSON and YAML would interleave with it.
+    if matches!(
+        args.output,
+        crate::cli::ListOutput::Json | crate::cli::ListOutput::Yaml
+    ) {
+        return Err(crate::error::Error::Usage(
+            "--watch shows a table: use -o table, -o wide or -o name (for JSON, run list -o json without --watch)".into(),
+        ));
+    }
     let mut live = Live::start(&session).await?;
     let terminal = std::io::stdout().is_terminal();
     let mut last = render(live.first(), args, status, session.all_namespaces);
