@@ -359,13 +359,17 @@ fn check_secret(
                 SecretUse::Credentials => format!("{field} names Secret {secret}, which does not exist: the provider cannot list PRs and no environment updates"),
                 SecretUse::Certificates => format!("{field} names Secret {secret}, which does not exist: the provider cannot connect to the Git host and no environment updates"),
             },
+            // The fix is split into lines when shown: a newline in the name (it is not
+            // validated anywhere) must not add a command line of its own.
             fix: match usage {
                 SecretUse::Credentials => format!(
-                    "create it (sealed or external, not in plain git):\n  kubectl create secret generic {secret} -n {} --from-literal=username=git --from-literal=password=<token>",
+                    "create it (sealed or external, not in plain git):\n  kubectl create secret generic {} -n {} --from-literal=username=git --from-literal=password=<token>",
+                    crate::sanitize::line(secret),
                     p.metadata.namespace
                 ),
                 SecretUse::Certificates => format!(
-                    "create it with the Git host's CA:\n  kubectl create secret generic {secret} -n {} --from-file=ca.crt=<ca.pem>",
+                    "create it with the Git host's CA:\n  kubectl create secret generic {} -n {} --from-file=ca.crt=<ca.pem>",
+                    crate::sanitize::line(secret),
                     p.metadata.namespace
                 ),
             },

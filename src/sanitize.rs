@@ -9,11 +9,21 @@ use std::fmt::Write as _;
 /// The longest table cell, in characters, before it is cut with `…`.
 pub const CELL_MAX: usize = 80;
 
-/// Whether `c` must not reach a terminal as it is: C0 and C1 controls, DEL, and the bidirectional
-/// marks, embeddings, overrides and isolates that reorder what is shown.
+/// Whether `c` must not reach a terminal as it is: C0 and C1 controls, DEL, the line and
+/// paragraph separators (some programs break lines there), and the bidirectional marks,
+/// embeddings, overrides and isolates that reorder what is shown.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// One line, safe for a terminal: newlines and tabs become single spaces, other unsafe characters
@@ -26,7 +36,7 @@ pub fn line(text: &str) -> Cow<'_, str> {
     let mut last_space = false;
     for c in text.chars() {
         match c {
-            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' => {
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
                 if !last_space {
                     out.push(' ');
                 }
@@ -53,6 +63,9 @@ pub fn cell_max(text: &str, max: usize) -> String {
     let safe = line(text);
     if safe.chars().count() <= max {
         return safe.into_owned();
+    }
+    if max == 0 {
+        return String::new();
     }
     let mut out: String = safe.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
@@ -104,6 +117,8 @@ mod tests {
         assert_eq!(line("\u{9b}31m"), "\\x9b31m");
         assert_eq!(line("abc\u{202E}fed"), "abc\\u{202e}fed");
         assert_eq!(line("del\u{7f}"), "del\\x7f");
+        assert_eq!(line("a\u{2028}b\u{2029}c"), "a b c");
+        assert_eq!(line("\u{2067}x\u{2069}"), "\\u{2067}x\\u{2069}");
     }
 
     #[test]
@@ -114,5 +129,7 @@ mod tests {
         assert!(c.ends_with('…'));
         assert_eq!(cell_max("héllo wörld", 5), "héll…");
         assert_eq!(cell_max("short", 5), "short");
+        assert_eq!(cell_max("x", 0), "");
+        assert_eq!(cell_max("", 0), "");
     }
 }

@@ -102,21 +102,22 @@ pub async fn choose(loaded: &Loaded) -> Result<&Environment> {
     }
 }
 
+/// One line of the picker: the reference, the status and the PR title, sanitised (the title is
+/// a stranger's text) and cut to a terminal's width.
+pub fn picker_item(e: &Environment) -> String {
+    crate::sanitize::cell_max(
+        &format!(
+            "{}  {}  {}",
+            e.name,
+            e.status,
+            e.pr.title.as_deref().unwrap_or("")
+        ),
+        120,
+    )
+}
+
 fn pick(candidates: Vec<&Environment>) -> Result<&Environment> {
-    let items: Vec<String> = candidates
-        .iter()
-        .map(|e| {
-            crate::sanitize::cell_max(
-                &format!(
-                    "{}  {}  {}",
-                    e.name,
-                    e.status,
-                    e.pr.title.as_deref().unwrap_or("")
-                ),
-                120,
-            )
-        })
-        .collect();
+    let items: Vec<String> = candidates.iter().map(|e| picker_item(e)).collect();
     let chosen = dialoguer::FuzzySelect::new()
         .with_prompt("Environment")
         .items(&items)

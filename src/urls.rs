@@ -168,24 +168,26 @@ fn load_balancer_urls(spec: Option<&Value>, status: Option<&Value>) -> Vec<Strin
         .unwrap_or_default()
 }
 
-/// `url` when it is an `http://` or `https://` URL with a host and nothing a terminal, a shell
-/// or a line-based file could misread (whitespace, control characters); `None` otherwise. URLs
-/// come from annotations that anyone who can write the templates controls: only these are opened
-/// or written to `$GITHUB_OUTPUT`.
-pub fn safe_http(url: &str) -> Option<&str> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        url.get(8..)?
-    } else if lower.starts_with("http://") {
-        url.get(7..)?
-    } else {
-        return None;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let clean = !url
+/// `text` when it is an `http://` or `https://` URL with a host and nothing a terminal, a shell
+/// or a line-based file could misread (whitespace, control characters, quotes, backslashes);
+/// `None` otherwise. URLs come from annotations and objects that others write: only these are
+/// handed to the system's opener or written to `$GITHUB_OUTPUT`.
+pub fn safe_http(text: &str) -> Option<&str> {
+    // Refused even where a URL parser would percent-encode or strip them.
+    if text
         .chars()
-        .any(|c| c.is_whitespace() || crate::sanitize::is_unsafe(c) || c == '"' || c == '\\');
-    (clean && !host.is_empty() && !host.starts_with('@')).then_some(url)
+        .any(|c| c.is_whitespace() || crate::sanitize::is_unsafe(c) || c == '"' || c == '\\')
+    {
+        return None;
+    }
+    let parsed = url::Url::parse(text).ok()?;
+    let http = matches!(parsed.scheme(), "http" | "https");
+    // The scheme as written, `://` included: parsers also take `https:host`.
+    let written = text
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case(parsed.scheme()));
+    let host = parsed.host_str().is_some_and(|h| !h.is_empty());
+    (http && written && host).then_some(text)
 }
 
 #[cfg(test)]
@@ -198,6 +200,9 @@ mod safe_http_tests {
             "https://api-1234.preview.example.com",
             "http://127.0.0.1:8080/x?y=1",
             "HTTPS://A.example",
+            "https://x.example/caf\u{e9}?q=1#top",
+            "http://[::1]:8080/",
+            "https://user@x.example/",
         ] {
             assert_eq!(safe_http(ok), Some(ok));
         }
@@ -213,6 +218,18 @@ mod safe_http_tests {
             "https://x\u{202e}",
             "ftp://x",
             "",
+            "-a",
+            "--help",
+            "https:x.example",
+            " https://x.example",
+            "https://x.example\t",
+            "data:text/html,<script>alert(1)</script>",
+            "javascript://x.example/%0aalert(1)",
+            "file://x.example/etc/passwd",
+            "https://x.example/\"onload",
+            "https://x.example\\@y",
+            "https://x\u{2028}y",
+            "http:///",
         ] {
             assert_eq!(safe_http(bad), None, "{bad:?}");
         }

@@ -4,10 +4,13 @@
 //!
 //! Cases per property: 3,000 by default; `PROPTEST_CASES=N` runs more.
 use kubectl_preview::commands::{doctor, get, list};
+use kubectl_preview::doctor::{SecretKeys, Secrets};
 use kubectl_preview::environments::{self, PodProblems};
+use kubectl_preview::error::Error;
 use kubectl_preview::objects::{FluxObject, Provider, ResourceSet};
 use kubectl_preview::sanitize::{self, CELL_MAX, is_unsafe};
 use kubectl_preview::snapshot::Snapshot;
+use kubectl_preview::urls;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -34,6 +37,11 @@ fn hostile() -> impl Strategy<Value = String> {
             "\u{2066}",
             "\u{85}",
             "\u{200f}",
+            "\u{2028}",
+            "\nFORGED",
+            "\r\nFORGED",
+            "\u{85}FORGED",
+            "\u{2029}FORGED",
             "a",
             "-",
             " ",
@@ -48,6 +56,12 @@ fn hostile() -> impl Strategy<Value = String> {
 
 fn clean(text: &str) -> bool {
     !text.chars().any(|c| c != '\n' && is_unsafe(c))
+}
+
+/// Whether a value started a line of its own: every value that can hold `FORGED` is shown after
+/// a label, a column or a fixed prefix, never at the start of a line.
+fn forged(text: &str) -> bool {
+    text.lines().any(|l| l.trim_start().starts_with("FORGED"))
 }
 
 proptest! {
@@ -66,23 +80,50 @@ proptest! {
     }
 
     #[test]
-    fn a_cell_fits_its_width(text in hostile(), max in 1usize..100) {
+    fn a_cell_fits_its_width(text in hostile(), max in 0usize..100) {
         let out = sanitize::cell_max(&text, max);
         prop_assert!(out.chars().count() <= max);
         prop_assert!(!out.chars().any(is_unsafe));
         prop_assert!(sanitize::cell(&text).chars().count() <= CELL_MAX);
     }
 
+    /// Only a plain http(s) URL goes to the system's opener and `$GITHUB_OUTPUT`: whatever the
+    /// annotation holds, what passes is one line of a URL with a host, unchanged.
+    #[test]
+    fn only_plain_http_urls_pass(text in hostile(), prefixed in any::<bool>()) {
+        let text = if prefixed { format!("https://x.example/{text}") } else { text };
+        if let Some(url) = urls::safe_http(&text) {
+            prop_assert_eq!(url, text.as_str());
+            prop_assert!(!url.chars().any(|c| c.is_whitespace() || is_unsafe(c)), "{url:?}");
+            let lower = url.to_ascii_lowercase();
+            prop_assert!(lower.starts_with("http://") || lower.starts_with("https://"), "{url:?}");
+        }
+    }
+
+    /// What main prints for an error whose text (the server's, the cluster's) is hostile.
+    #[test]
+    fn an_error_is_one_safe_line(text in hostile()) {
+        for e in [Error::Other(text.clone()), Error::Usage(text.clone()), Error::Kubeconfig(text.clone())] {
+            let line = e.one_line();
+            prop_assert!(!line.chars().any(is_unsafe), "{line:?}");
+        }
+    }
+
     /// A PR and its cluster objects with hostile text in every field a stranger controls, through
-    /// the list table (wide), `get`'s text and doctor's text.
+    /// the list table (wide), `-o name`, the picker, `get`'s text and doctor's text.
     #[test]
     fn whole_outputs_are_terminal_safe(
         title in hostile(), author in hostile(), branch in hostile(), label in hostile(),
-        message in hostile(), url in hostile(), id in "[0-9]{1,4}",
+        message in hostile(), url in hostile(), secret in hostile(), id in "[0-9]{1,4}",
+        url_prefixed in any::<bool>(),
     ) {
+        // The preview URL is the one value shown at the start of a line (get's URLs section):
+        // with a prefix, the forged-line check applies to it too.
+        let annotation = if url_prefixed { format!("https://x.example/{url}") } else { url.clone() };
         let provider: Provider = serde_json::from_value(json!({
             "metadata": {"name": "prs", "namespace": "ns"},
-            "spec": {"type": "GitHubPullRequest", "url": format!("https://git.example/{url}")},
+            "spec": {"type": "GitHubPullRequest", "url": format!("https://git.example/{url}"),
+                     "secretRef": {"name": format!("s{secret}")}},
             "status": {"exportedInputs": [{"id": id, "sha": branch, "branch": branch, "title": title,
                                            "author": author, "labels": [label]}],
                        "conditions": [{"type": "Ready", "status": "False", "reason": "x", "message": message}]}
@@ -100,10 +141,11 @@ proptest! {
             "metadata": {"name": name, "namespace": "ns",
                          "labels": {"resourceset.fluxcd.controlplane.io/name": "envs",
                                     "resourceset.fluxcd.controlplane.io/namespace": "ns"},
-                         "annotations": {"event.toolkit.fluxcd.io/preview-url": url,
+                         "annotations": {"event.toolkit.fluxcd.io/preview-url": annotation,
                                          "event.toolkit.fluxcd.io/change_request": id}},
             "spec": {"prune": true},
-            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Failed", "message": message}]}
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Failed", "message": message}],
+                       "inventory": {"entries": [{"id": format!("ns_x{}_apps_Deployment", message.replace('_', "-")), "v": "v1"}]}}
         })).unwrap();
         let snapshot = Snapshot {
             scope: Some("ns".into()),
@@ -115,19 +157,32 @@ proptest! {
         let catalog = environments::build(&snapshot, &PodProblems::new());
         prop_assert_eq!(catalog.environments.len(), 1);
         let envs: Vec<_> = catalog.environments.iter().collect();
-        for (wide, all) in [(false, false), (true, true)] {
+        for (wide, all) in [(false, false), (true, true), (true, false)] {
             let table = list::render_table(&envs, wide, all, false);
             prop_assert!(clean(&table), "{table:?}");
             // One header and one row: no value started a line.
             prop_assert_eq!(table.lines().count(), 2, "{}", table);
         }
+        let names = list::render_names(&envs);
+        prop_assert!(clean(&names), "{names:?}");
+        prop_assert_eq!(names.lines().count(), 1, "{}", names);
+        let item = kubectl_preview::select::picker_item(envs[0]);
+        prop_assert!(!item.chars().any(is_unsafe), "{item:?}");
         let env = catalog.environments[0].clone();
         let events = vec![json!({"type": "Warning", "reason": message, "message": message,
                                  "involvedObject": {"kind": "Kustomization", "name": name}})];
         let text = get::render(&get::detail(&snapshot, &catalog, env, &events));
         prop_assert!(clean(&text), "{text:?}");
-        let reports = kubectl_preview::doctor::check(&snapshot, &catalog, &kubectl_preview::doctor::Secrets::new(), None);
+        prop_assert!(!url_prefixed || !forged(&text), "{}", text);
+        // Every referenced Secret missing: doctor's fix then names it in a command.
+        let secrets: Secrets = kubectl_preview::doctor::referenced_secrets(&snapshot, &catalog, None)
+            .into_iter()
+            .map(|k| (k, SecretKeys::Missing))
+            .collect();
+        let reports = kubectl_preview::doctor::check(&snapshot, &catalog, &secrets, None);
         let text = doctor::render(&reports);
         prop_assert!(clean(&text), "{text:?}");
+        prop_assert!(!forged(&text), "{}", text);
+        prop_assert!(text.contains("kubectl create secret generic s"), "{}", text);
     }
 }

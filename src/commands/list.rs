@@ -82,9 +82,7 @@ pub fn print(envs: &[&Environment], args: &ListArgs, all_namespaces: bool) -> Re
             items: envs.to_vec(),
         }),
         ListOutput::Name => {
-            for e in envs {
-                println!("{}", crate::sanitize::line(&e.name));
-            }
+            print!("{}", render_names(envs));
             Ok(())
         }
         ListOutput::Table | ListOutput::Wide => {
@@ -103,6 +101,13 @@ pub fn print(envs: &[&Environment], args: &ListArgs, all_namespaces: bool) -> Re
             Ok(())
         }
     }
+}
+
+/// `-o name`: one reference a line. A PR id is the provider's text: sanitised, so it stays one line.
+pub fn render_names(envs: &[&Environment]) -> String {
+    envs.iter()
+        .map(|e| format!("{}\n", crate::sanitize::line(&e.name)))
+        .collect()
 }
 
 fn or_none(v: Option<&str>) -> String {

@@ -24,10 +24,7 @@ fn render(
         return "No preview environments (watching for changes).\n".to_string();
     }
     if args.output == crate::cli::ListOutput::Name {
-        return envs
-            .iter()
-            .map(|e| format!("{}\n", crate::sanitize::line(&e.name)))
-            .collect();
+        return list::render_names(&envs);
     }
     list::render_table(
         &envs,
