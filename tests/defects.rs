@@ -54,43 +54,6 @@ async fn run(env: &TestEnv, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn rand_u32() -> u32 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    nanos ^ std::process::id().rotate_left(16)
-}
-
-/// Requests a unique impersonated user sent, from the API server's audit log.
-fn audited_requests(user: &str) -> Vec<String> {
-    let log = std::env::var("KP_TEST_AUDIT_LOG").expect("KP_TEST_AUDIT_LOG");
-    let mut last = usize::MAX;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let lines: Vec<String> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| {
-                v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete"
-            })
-            .map(|v| {
-                format!(
-                    "{} {}",
-                    v["verb"].as_str().unwrap_or(""),
-                    v["requestURI"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        if lines.len() == last || Instant::now() > deadline {
-            return lines;
-        }
-        last = lines.len();
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 // ---- render NAMESPACE/RESOURCESET ------------------------------------------------------------
 
 #[ignore = "needs the test control plane: scripts/test runs it"]

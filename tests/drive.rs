@@ -800,35 +800,6 @@ async fn delete_confirmation_on_a_terminal() {
     }
 }
 
-/// Requests a command sent, from the API server's audit log (by a unique impersonated user).
-fn audited(user: &str) -> Vec<String> {
-    let log = std::env::var("KP_TEST_AUDIT_LOG").expect("KP_TEST_AUDIT_LOG");
-    let mut last = usize::MAX;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let lines: Vec<String> = std::fs::read_to_string(&log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| {
-                v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete"
-            })
-            .map(|v| {
-                format!(
-                    "{} {}",
-                    v["verb"].as_str().unwrap_or(""),
-                    v["requestURI"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        if lines.len() == last || Instant::now() > deadline {
-            return lines;
-        }
-        last = lines.len();
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 /// Issue 10 §1: PR 1289 is closed; exported PR 1 has the branch `hotfix/1289`. Its Kustomization
 /// `app-hotfix-1289` carries `change_request: "1"`, and a ConfigMap `api-cache-1289-1234` names
 /// exported PR 1234 too: the teardown of 1289 takes neither, the GitOps way or any other.
@@ -938,7 +909,7 @@ async fn delete_of_a_closed_pr_never_takes_another_prs_objects() {
         "an ambiguous object was taken"
     );
     // Waiting for the objects to disappear reads them per kind, never one GET per object.
-    let requests = audited(&user);
+    let requests = audited_requests(&user);
     let gets: Vec<&String> = requests
         .iter()
         .filter(|r| {

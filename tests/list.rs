@@ -672,36 +672,6 @@ async fn forbidden_reads_degrade() {
     );
 }
 
-/// Requests the plugin sent, from the API server's audit log (by a unique impersonated user).
-fn audited_requests(env: &TestEnv, user: &str) -> Vec<String> {
-    let log = std::env::var("KP_TEST_AUDIT_LOG").expect("KP_TEST_AUDIT_LOG");
-    let mut last = usize::MAX;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        let lines: Vec<String> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| {
-                v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete"
-            })
-            .map(|v| {
-                format!(
-                    "{} {}",
-                    v["verb"].as_str().unwrap_or(""),
-                    v["requestURI"].as_str().unwrap_or("")
-                )
-            })
-            .collect();
-        if lines.len() == last || Instant::now() > deadline {
-            return lines;
-        }
-        last = lines.len();
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = env;
-    }
-}
-
 fn counted_list(env: &TestEnv, args: &[&str]) -> Vec<String> {
     let user = format!("counter-{:08x}", rand_u32());
     let out = plugin_as_admin(env)
@@ -710,16 +680,7 @@ fn counted_list(env: &TestEnv, args: &[&str]) -> Vec<String> {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    audited_requests(env, &user)
-}
-
-fn rand_u32() -> u32 {
-    use std::time::SystemTime;
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    nanos ^ std::process::id().rotate_left(16)
+    audited_requests(&user)
 }
 
 #[ignore = "needs the test control plane: scripts/test runs it"]

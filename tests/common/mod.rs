@@ -132,3 +132,43 @@ pub fn in_terminal(session: &str, command: &str, prompt: &[&str], keys: &[&str])
     let _ = std::fs::remove_file(&done);
     code
 }
+
+/// Requests a unique impersonated user sent, from the API server's audit log (`verb requestURI`),
+/// once the log stops growing.
+pub fn audited_requests(user: &str) -> Vec<String> {
+    use std::time::{Duration, Instant};
+    let log = std::env::var("KP_TEST_AUDIT_LOG").expect("KP_TEST_AUDIT_LOG");
+    let mut last = usize::MAX;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| {
+                v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete"
+            })
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["verb"].as_str().unwrap_or(""),
+                    v["requestURI"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        if lines.len() == last || Instant::now() > deadline {
+            return lines;
+        }
+        last = lines.len();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A number unlikely to repeat between test runs, for unique user names.
+pub fn rand_u32() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    nanos ^ std::process::id().rotate_left(16)
+}
