@@ -456,11 +456,26 @@ async fn watch_supports_wide_and_name_and_refuses_json_and_yaml() {
     let env = require_cluster!();
     let ns = hostile(&env).await;
     for output in ["json", "yaml"] {
-        let out = plugin_as_admin(&env)
+        // Refused at once: a watch that ignored -o would run until killed.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
+            .env("KUBECONFIG", &env.admin_kubeconfig)
             .args(["list", "-w", "-n", &ns, "-o", output])
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "-o {output}: {}",
+            stderr_of(&out)
+        );
         assert!(
             stderr_of(&out).contains("--watch shows a table"),
             "{}",
