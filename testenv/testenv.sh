@@ -350,11 +350,13 @@ start_control_plane() {
 }
 
 # KWOK plays the kubelet: it keeps its fake nodes Ready (status and Lease heartbeats) and moves
-# their pods through stages. The stages are KWOK's own, read from its module in the Go module cache
-# (never copied here): node-initialize, node-heartbeat-with-lease, and the "fast" pod stages:
-# pod-ready (a scheduled pod goes Running and Ready), pod-complete (a Job's pod succeeds) and
-# pod-delete (a deleted pod goes away, as a kubelet lets it).
-kwok_config() {
+# their pods through stages. It reads the stages from Stage objects (--enable-crds=Stage), so tests
+# and the demo can add their own while it runs (testkit's failing images). The base stages are
+# KWOK's own, read from its module in the Go module cache (never copied here) and created as
+# objects: node-initialize, node-heartbeat-with-lease, and the "fast" pod stages: pod-ready (a
+# scheduled pod goes Running and Ready), pod-complete (a Job's pod succeeds) and pod-delete (a
+# deleted pod goes away, as a kubelet lets it).
+kwok_stages() {
     local mv sum dir f
     read -r mv sum < <(cd "$here/go/kwok" && go list -m -f '{{.Path}}@{{.Version}} {{.Sum}}' sigs.k8s.io/kwok)
     dir=$(module_dir "$mv" "$sum")
@@ -384,8 +386,8 @@ start_stack() {
         --use-service-account-credentials=false --cluster-name=kubectl-preview-stack
     start kube-scheduler "$kbin/kube-scheduler" --kubeconfig="$state/kube-scheduler.kubeconfig" \
         --leader-elect=false --bind-address=127.0.0.1 --secure-port=0
-    kwok_config > "$state/kwok.yaml"
-    start kwok "$(bin_dir kwok)/kwok" --kubeconfig="$state/kwok.kubeconfig" --config="$state/kwok.yaml" \
+    kwok_stages | "${kubectl[@]}" apply -f - >/dev/null
+    start kwok "$(bin_dir kwok)/kwok" --kubeconfig="$state/kwok.kubeconfig" --enable-crds=Stage \
         --manage-all-nodes=true --node-lease-duration-seconds=40 --cidr=10.244.0.0/16 --node-ip=127.0.0.1
     for ((k = 0; k < stack_nodes; k++)); do
         "${kubectl[@]}" apply -f - >/dev/null <<N
@@ -450,6 +452,7 @@ cmd_up() {
     start_control_plane
     if [[ -n $stack ]]; then
         install_crds "$here/crds.lock" "$here/stack-crds.lock"
+        log "API server ready, CRDs installed in $((SECONDS - t0))s; starting the controllers"
         start_stack
     else
         install_crds "$here/crds.lock"
