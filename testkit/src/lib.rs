@@ -6,6 +6,7 @@ pub mod build;
 pub mod cluster;
 pub mod controller;
 pub mod fixture;
+pub mod githost;
 pub mod http;
 pub mod scale;
 pub mod seed;

@@ -3,6 +3,8 @@
 //! - `testkit seed [--namespace NS] [--infra-namespace NS]`: the seed scenario (used by the demo);
 //! - `testkit scale [--envs N] [--namespaces M] [--prefix P]`: the scale fixture, concurrently;
 //! - `testkit controller [--namespace NS] [--infra-namespace NS]`: the controller stand-in.
+//! - `testkit githost serve|init|commit|open|push|label|unlabel|close|reopen|retitle|list --dir D
+//!   …`: the fake Git host (`testkit::githost`); needs no cluster.
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
@@ -51,7 +53,8 @@ async fn main() -> Result<()> {
             .await
         }
         Some("controller") => controller(&flags(rest, &namespaces)?).await,
-        _ => bail!("{USAGE}"),
+        Some("githost") => testkit::githost::cli(rest),
+        _ => bail!("{USAGE}\n{}", testkit::githost::CLI_USAGE),
     }
 }
 
