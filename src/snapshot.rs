@@ -136,6 +136,11 @@ pub struct Snapshot {
     /// Kinds whose API the server does not serve (CRD not installed).
     pub missing: BTreeSet<Kind>,
     pub problems: Vec<ReadProblem>,
+    /// Objects of kinds none of [`Kind`] reads that carry a ResourceSet's owner labels, with
+    /// their metadata. Only `delete` reads them, for a PR that is no longer exported: the Flux
+    /// Operator leaves `fluxcd.controlplane.io/prune: disabled` objects behind, out of its
+    /// inventory, and they may be of any kind the ResourceSet's templates produce.
+    pub leftovers: Vec<(crate::inventory::ObjectRef, crate::objects::Meta)>,
 }
 
 impl Snapshot {

@@ -50,7 +50,7 @@ impl fmt::Display for Subject {
 }
 
 /// Whose labels an object must carry, checked again on the live object before it is deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Owner {
     /// The Flux Operator's owner labels of the ResourceSet.
@@ -223,18 +223,98 @@ fn order(r: &ObjectRef) -> u8 {
     }
 }
 
+/// One read `delete` makes for a PR that is no longer exported: objects of a kind the snapshot
+/// does not read that a ResourceSet's templates produce, with its owner labels.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LeftoverRead {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The namespace the templates name; `None` when a template computes it (read every
+    /// namespace, narrowed by the owner labels) or leaves it to the kind's scope.
+    pub namespace: Option<String>,
+    /// The ResourceSet whose owner labels select the objects.
+    pub owner: Owner,
+}
+
+/// What `delete` reads beyond the snapshot for a PR of `resource_set` that is no longer
+/// exported: one read per kind and namespace its templates produce that is not a kind the
+/// snapshot reads (those are already in it), never one per object.
+pub fn leftover_reads(
+    snapshot: &Snapshot,
+    namespace: &str,
+    resource_set: &str,
+) -> Vec<LeftoverRead> {
+    let Some(rset) = snapshot
+        .resource_sets
+        .iter()
+        .find(|r| r.metadata.namespace == namespace && r.metadata.name == resource_set)
+    else {
+        return vec![];
+    };
+    let owner = Owner::ResourceSet {
+        namespace: namespace.to_string(),
+        name: resource_set.to_string(),
+    };
+    let mut reads: Vec<LeftoverRead> = crate::template::all_objects(&rset.spec)
+        .iter()
+        .filter_map(|o| {
+            let api_version = o.get("apiVersion")?.as_str()?;
+            let kind = o.get("kind")?.as_str()?;
+            // A templated kind or API is not known before rendering.
+            if api_version.contains("<<") || kind.contains("<<") || kind.is_empty() {
+                return None;
+            }
+            let (group, version) = match api_version.rsplit_once('/') {
+                Some((g, v)) => (g, v),
+                None => ("", api_version),
+            };
+            let r = ObjectRef::new(group, kind, "", "");
+            if Kind::of(group, kind).is_some() || r.is_flux_applier() || protected(&r) {
+                return None;
+            }
+            let ns = o
+                .pointer("/metadata/namespace")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty());
+            let namespace = match ns {
+                Some(n) if n.contains("<<") => None,
+                Some(n) => Some(n.to_string()),
+                // The operator puts namespaced objects without one in the ResourceSet's.
+                None => Some(namespace.to_string()),
+            };
+            Some(LeftoverRead {
+                group: group.to_string(),
+                version: version.to_string(),
+                kind: kind.to_string(),
+                namespace,
+                owner: owner.clone(),
+            })
+        })
+        .collect();
+    reads.sort();
+    reads.dedup();
+    reads
+}
+
 /// The metadata of an object of a kind the snapshot reads; `None` when it is not there (not read,
 /// or gone).
 fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
     if r.is_flux_applier() {
         return flux_of(snapshot, r).map(|f| &f.metadata);
     }
-    let kind = Kind::of(&r.group, &r.kind)?;
-    snapshot
-        .objects_of(kind)
-        .iter()
-        .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
-        .map(|o| &o.metadata)
+    match Kind::of(&r.group, &r.kind) {
+        Some(kind) => snapshot
+            .objects_of(kind)
+            .iter()
+            .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
+            .map(|o| &o.metadata),
+        None => snapshot
+            .leftovers
+            .iter()
+            .find(|(l, _)| l.same_object(r))
+            .map(|(_, m)| m),
+    }
 }
 
 fn flux_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a FluxObject> {
@@ -400,9 +480,10 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         &subject.resource_set,
     );
 
-    // Candidates: the ResourceSet's inventory, plus (only for a PR no longer exported) objects of
-    // the kinds read that still carry its owner labels after leaving the inventory, such as
-    // `fluxcd.controlplane.io/prune: disabled` ones.
+    // Candidates: the ResourceSet's inventory, plus (only for a PR no longer exported) objects
+    // that still carry its owner labels after leaving the inventory, such as
+    // `fluxcd.controlplane.io/prune: disabled` ones: of the kinds read, and the leftovers `delete`
+    // read of the other kinds its templates produce.
     let inventory: BTreeSet<ObjectRef> = entries_of(rset.status.inventory.as_ref())
         .iter()
         .map(plain)
@@ -432,6 +513,16 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
                     }),
             );
         }
+    }
+    if !still_exported {
+        candidates.extend(
+            snapshot
+                .leftovers
+                .iter()
+                .filter(|(_, m)| owner.owns(&m.labels))
+                // With its version: it is deleted through the API its template names.
+                .map(|(r, _)| r.clone()),
+        );
     }
     candidates.sort();
     candidates.dedup_by(|a, b| a.same_object(b));
@@ -1326,6 +1417,80 @@ mod tests {
                 .chars()
                 .any(|c| c != '\n' && crate::sanitize::is_unsafe(c)),
             "{text:?}"
+        );
+    }
+
+    fn with_templates(mut s: Snapshot, resources: Value) -> Snapshot {
+        s.resource_sets[0].spec = serde_json::from_value(json!({
+            "inputsFrom": [{"kind": "ResourceSetInputProvider", "name": "api-prs"}],
+            "resources": resources
+        }))
+        .unwrap();
+        s
+    }
+
+    fn leftover(kind: &str, name: &str, labels: Value) -> (ObjectRef, Meta) {
+        let mut r = ObjectRef::new("", kind, NS, name);
+        r.version = "v1".into();
+        let meta = serde_json::from_value(json!({"name": name, "namespace": NS, "labels": labels}))
+            .unwrap();
+        (r, meta)
+    }
+
+    #[test]
+    fn leftover_reads_are_the_template_kinds_the_snapshot_does_not_read() {
+        let s = with_templates(
+            snapshot(&[], &[]),
+            json!([
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a-<< inputs.id >>"}},
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b-<< inputs.id >>"}},
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "<< inputs.ns >>"}},
+                {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "namespace": "jobs"}},
+                {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}},
+                {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": {"name": "k"}},
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}},
+                {"apiVersion": "<< inputs.api >>", "kind": "Thing", "metadata": {"name": "t"}}
+            ]),
+        );
+        let reads: Vec<(String, String, Option<String>)> = leftover_reads(&s, NS, RSET)
+            .into_iter()
+            .map(|r| (r.group, r.kind, r.namespace))
+            .collect();
+        assert_eq!(
+            reads,
+            vec![
+                ("".into(), "ConfigMap".into(), Some(NS.into())),
+                ("".into(), "Secret".into(), None),
+                ("batch".into(), "Job".into(), Some("jobs".into())),
+            ]
+        );
+        assert!(leftover_reads(&s, NS, "other").is_empty());
+    }
+
+    #[test]
+    fn a_closed_prs_leftover_of_an_unread_kind_is_deleted_and_never_an_exported_ones() {
+        let mut s = snapshot(&[("7", "feat/x")], &[]);
+        s.leftovers = vec![
+            leftover("ConfigMap", "api-pr-12-notes", owner()),
+            leftover("ConfigMap", "api-pr-7-notes", owner()),
+            // Without the owner labels: never a candidate.
+            leftover("ConfigMap", "api-pr-12-other", json!({})),
+        ];
+        let plan = plan(&s, &subject("12")).unwrap();
+        assert!(!plan.still_exported);
+        let deleted: Vec<&str> = plan.delete.iter().map(|d| d.object.name.as_str()).collect();
+        assert_eq!(deleted, vec!["api-pr-12-notes"]);
+        assert_eq!(plan.delete[0].reason, DeleteReason::LeftBehind);
+        assert_eq!(
+            plan.delete[0].object.version, "v1",
+            "deleted through its own API version"
+        );
+        // An exported PR's environment never takes leftovers: they are only looked at once the
+        // provider no longer exports the PR.
+        let exported = super::plan(&s, &subject("7")).unwrap();
+        assert!(
+            exported.delete.iter().all(|d| d.object.kind != "ConfigMap"),
+            "{exported:?}"
         );
     }
 }

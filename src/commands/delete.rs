@@ -231,9 +231,86 @@ fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
     )))
 }
 
+/// For a reference to a PR that no environment exports: what the Flux Operator may have left
+/// behind out of its inventory, of the kinds the ResourceSets' templates produce that the
+/// snapshot does not read. One metadata LIST per kind and namespace, selected by the owner
+/// labels. A read that fails (forbidden, API gone) is a warning: the plan then has less to
+/// delete, never more.
+async fn read_leftovers(loaded: &select::Loaded) -> Result<Vec<(ObjectRef, Meta)>> {
+    let Some(reference) = loaded.reference.as_ref() else {
+        return Ok(vec![]);
+    };
+    let in_scope = |ns: &str, name: &str| {
+        reference.namespace.as_deref().is_none_or(|n| n == ns)
+            && reference.resource_set.as_deref().is_none_or(|r| r == name)
+    };
+    if loaded
+        .catalog
+        .environments
+        .iter()
+        .any(|e| e.pr.id == reference.id && in_scope(&e.namespace, &e.resource_set))
+    {
+        return Ok(vec![]);
+    }
+    let session = &loaded.session;
+    let mut apis = Apis::new(session);
+    let mut out = Vec::new();
+    for set in &loaded.catalog.preview_sets {
+        if !in_scope(&set.namespace, &set.name) {
+            continue;
+        }
+        for read in teardown::leftover_reads(&loaded.snapshot, &set.namespace, &set.name) {
+            let mut probe = ObjectRef::new(&read.group, &read.kind, "", "");
+            probe.version = read.version.clone();
+            let ar = match apis.resource(&probe).await {
+                Ok(ar) => ar,
+                Err(e) => {
+                    crate::safe_eprintln!(
+                        "warning: {e} (objects of that kind left behind are not looked for)"
+                    );
+                    continue;
+                }
+            };
+            let namespace = read.namespace.clone().unwrap_or_default();
+            let selector = match &read.owner {
+                Owner::ResourceSet { .. } => read
+                    .owner
+                    .labels()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Owner::Flux { .. } => continue,
+            };
+            let api: Api<MetaOnly> = apis.api(&ar, &namespace);
+            match api.list(&ListParams::default().labels(&selector)).await {
+                Ok(list) => {
+                    for o in list.items {
+                        let Ok(meta) = serde_json::to_value(&o.metadata)
+                            .and_then(serde_json::from_value::<Meta>)
+                        else {
+                            continue;
+                        };
+                        let mut r =
+                            ObjectRef::new(&read.group, &read.kind, &meta.namespace, &meta.name);
+                        r.version = read.version.clone();
+                        out.push((r, meta));
+                    }
+                }
+                Err(e) => crate::safe_eprintln!(
+                    "warning: {} (objects of that kind left behind are not looked for)",
+                    session.error(format!("list {} in {}", ar.plural, scope_of(&namespace)), e)
+                ),
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let loaded = select::load(session, args.env.env.as_deref()).await?;
+    let mut loaded = select::load(session, args.env.env.as_deref()).await?;
+    loaded.snapshot.leftovers = read_leftovers(&loaded).await?;
     let (subject, plan) = match pick(&loaded)? {
         Some(found) => found,
         None => {
