@@ -11,5 +11,6 @@ pub mod http;
 pub mod scale;
 pub mod seed;
 pub mod stack;
+pub mod story;
 
 pub use cluster::TestEnv;
