@@ -230,9 +230,9 @@ pub struct LeftoverRead {
     pub group: String,
     pub version: String,
     pub kind: String,
-    /// The namespace the templates name; `None` when a template computes it (read every
-    /// namespace, narrowed by the owner labels) or leaves it to the kind's scope.
-    pub namespace: Option<String>,
+    /// The namespace the templates name (the ResourceSet's when they name none); ignored for a
+    /// cluster-scoped kind. Templates that compute the namespace are not read.
+    pub namespace: String,
     /// The ResourceSet whose owner labels select the objects.
     pub owner: Owner,
 }
@@ -278,10 +278,14 @@ pub fn leftover_reads(
                 .and_then(|n| n.as_str())
                 .filter(|n| !n.is_empty());
             let namespace = match ns {
-                Some(n) if n.contains("<<") => None,
-                Some(n) => Some(n.to_string()),
+                // A computed namespace could be any namespace: reading them all would offer
+                // objects copied elsewhere with their labels. Not looked for.
+                Some(n) if n.contains("<<") => return None,
+                // A namespace name, or nothing: it goes into a request path.
+                Some(n) if !crate::reference::is_namespace_name(n) => return None,
+                Some(n) => n.to_string(),
                 // The operator puts namespaced objects without one in the ResourceSet's.
-                None => Some(namespace.to_string()),
+                None => namespace.to_string(),
             };
             Some(LeftoverRead {
                 group: group.to_string(),
@@ -578,6 +582,14 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             }));
             continue;
         }
+        // Out of this ResourceSet's inventory, an object another Flux object or ResourceSet lists
+        // is theirs too, whatever labels it carries.
+        if !inventory.contains(&plain(r))
+            && let Some(with) = listed_elsewhere(snapshot, r, &rset_ref)
+        {
+            plan.kept.push(keep(KeepReason::Shared { with }));
+            continue;
+        }
         let flux = r.is_flux_applier().then(|| flux_of(snapshot, r));
         match (still_exported, inventory.contains(&plain(r))) {
             // The ResourceSet's reconcile prunes what it no longer renders.
@@ -721,6 +733,35 @@ fn closed_name_doubt(
 fn other_number<'a>(name: &'a str, id: &str) -> Option<&'a str> {
     name.split(['-', '.'])
         .find(|t| !t.is_empty() && *t != id && t.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A Flux object or another ResourceSet whose inventory lists `r`, if one does.
+fn listed_elsewhere(snapshot: &Snapshot, r: &ObjectRef, rset: &ObjectRef) -> Option<ObjectRef> {
+    let lists =
+        |inv: Option<&crate::objects::Inventory>| entries_of(inv).iter().any(|e| e.same_object(r));
+    snapshot
+        .flux
+        .iter()
+        .find(|f| lists(f.status.inventory.as_ref()))
+        .map(flux_ref)
+        .or_else(|| {
+            snapshot
+                .resource_sets
+                .iter()
+                .map(|o| {
+                    (
+                        ObjectRef::new(
+                            flux::FLUX_OPERATOR_GROUP,
+                            "ResourceSet",
+                            &o.metadata.namespace,
+                            &o.metadata.name,
+                        ),
+                        o,
+                    )
+                })
+                .find(|(o, x)| !o.same_object(rset) && lists(x.status.inventory.as_ref()))
+                .map(|(o, _)| o)
+        })
 }
 
 /// Identity without the version, for sets.
@@ -1446,22 +1487,22 @@ mod tests {
                 {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b-<< inputs.id >>"}},
                 {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "<< inputs.ns >>"}},
                 {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "namespace": "jobs"}},
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "q", "namespace": "x/secrets?labelSelector="}},
                 {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}},
                 {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": {"name": "k"}},
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}},
                 {"apiVersion": "<< inputs.api >>", "kind": "Thing", "metadata": {"name": "t"}}
             ]),
         );
-        let reads: Vec<(String, String, Option<String>)> = leftover_reads(&s, NS, RSET)
+        let reads: Vec<(String, String, String)> = leftover_reads(&s, NS, RSET)
             .into_iter()
             .map(|r| (r.group, r.kind, r.namespace))
             .collect();
         assert_eq!(
             reads,
             vec![
-                ("".into(), "ConfigMap".into(), Some(NS.into())),
-                ("".into(), "Secret".into(), None),
-                ("batch".into(), "Job".into(), Some("jobs".into())),
+                ("".into(), "ConfigMap".into(), NS.into()),
+                ("batch".into(), "Job".into(), "jobs".into()),
             ]
         );
         assert!(leftover_reads(&s, NS, "other").is_empty());
@@ -1484,6 +1525,21 @@ mod tests {
         assert_eq!(
             plan.delete[0].object.version, "v1",
             "deleted through its own API version"
+        );
+        // Listed by another Flux object or ResourceSet: theirs too, kept whatever its labels.
+        let mut shared = s.clone();
+        shared.flux.push(ks(
+            "other",
+            json!({}),
+            json!({}),
+            json!({}),
+            &[id(NS, "api-pr-12-notes", "", "ConfigMap")],
+        ));
+        let p = super::plan(&shared, &subject("12")).unwrap();
+        assert!(p.delete.is_empty(), "{p:?}");
+        assert!(
+            matches!(p.kept[0].reason, KeepReason::Shared { .. }),
+            "{p:?}"
         );
         // An exported PR's environment never takes leftovers: they are only looked at once the
         // provider no longer exports the PR.

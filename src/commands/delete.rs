@@ -234,12 +234,16 @@ fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
 /// For a reference to a PR that no environment exports: what the Flux Operator may have left
 /// behind out of its inventory, of the kinds the ResourceSets' templates produce that the
 /// snapshot does not read. One metadata LIST per kind and namespace, selected by the owner
-/// labels. A read that fails (forbidden, API gone) is a warning: the plan then has less to
-/// delete, never more.
-async fn read_leftovers(loaded: &select::Loaded) -> Result<Vec<(ObjectRef, Meta)>> {
+/// labels, in the command's scope only (cluster-scoped kinds cluster-wide). A read that fails
+/// (forbidden, API gone) is a warning: the plan then has less to delete, never more.
+async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
     let Some(reference) = loaded.reference.as_ref() else {
-        return Ok(vec![]);
+        return vec![];
     };
+    // Only a number can name a PR that is no longer exported (as the planner requires).
+    if reference.id.is_empty() || !reference.id.bytes().all(|b| b.is_ascii_digit()) {
+        return vec![];
+    }
     let in_scope = |ns: &str, name: &str| {
         reference.namespace.as_deref().is_none_or(|n| n == ns)
             && reference.resource_set.as_deref().is_none_or(|r| r == name)
@@ -250,39 +254,56 @@ async fn read_leftovers(loaded: &select::Loaded) -> Result<Vec<(ObjectRef, Meta)
         .iter()
         .any(|e| e.pr.id == reference.id && in_scope(&e.namespace, &e.resource_set))
     {
-        return Ok(vec![]);
+        return vec![];
     }
     let session = &loaded.session;
-    let mut apis = Apis::new(session);
+    let warn = |what: String| {
+        crate::safe_eprintln!(
+            "warning: {what} (objects of that kind left behind are not looked for)"
+        )
+    };
     let mut out = Vec::new();
     for set in &loaded.catalog.preview_sets {
         if !in_scope(&set.namespace, &set.name) {
             continue;
         }
         for read in teardown::leftover_reads(&loaded.snapshot, &set.namespace, &set.name) {
-            let mut probe = ObjectRef::new(&read.group, &read.kind, "", "");
-            probe.version = read.version.clone();
-            let ar = match apis.resource(&probe).await {
-                Ok(ar) => ar,
+            // Discovery with the template's own version, which also says the kind's scope.
+            let gvk = GroupVersionKind::gvk(&read.group, &read.version, &read.kind);
+            let (ar, caps) = match kube::discovery::pinned_kind(&session.client, &gvk).await {
+                Ok(found) => found,
                 Err(e) => {
-                    crate::safe_eprintln!(
-                        "warning: {e} (objects of that kind left behind are not looked for)"
+                    warn(
+                        session
+                            .error(format!("discover the API of {}", read.kind), e)
+                            .to_string(),
                     );
                     continue;
                 }
             };
-            let namespace = read.namespace.clone().unwrap_or_default();
-            let selector = match &read.owner {
-                Owner::ResourceSet { .. } => read
-                    .owner
-                    .labels()
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(","),
-                Owner::Flux { .. } => continue,
+            let namespace = match caps.scope {
+                kube::discovery::Scope::Cluster => String::new(),
+                kube::discovery::Scope::Namespaced => read.namespace.clone(),
             };
-            let api: Api<MetaOnly> = apis.api(&ar, &namespace);
+            if !namespace.is_empty() && !session.all_namespaces && namespace != session.namespace {
+                warn(format!(
+                    "{} of ResourceSet {}/{} live in namespace {namespace}, outside this command's scope: use -A or -n {namespace}",
+                    ar.plural, set.namespace, set.name
+                ));
+                continue;
+            }
+            let selector = read
+                .owner
+                .labels()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let api: Api<MetaOnly> = if namespace.is_empty() {
+                Api::all_with(session.client.clone(), &ar)
+            } else {
+                Api::namespaced_with(session.client.clone(), &namespace, &ar)
+            };
             match api.list(&ListParams::default().labels(&selector)).await {
                 Ok(list) => {
                     for o in list.items {
@@ -297,20 +318,21 @@ async fn read_leftovers(loaded: &select::Loaded) -> Result<Vec<(ObjectRef, Meta)
                         out.push((r, meta));
                     }
                 }
-                Err(e) => crate::safe_eprintln!(
-                    "warning: {} (objects of that kind left behind are not looked for)",
-                    session.error(format!("list {} in {}", ar.plural, scope_of(&namespace)), e)
+                Err(e) => warn(
+                    session
+                        .error(format!("list {} in {}", ar.plural, scope_of(&namespace)), e)
+                        .to_string(),
                 ),
             }
         }
     }
-    Ok(out)
+    out
 }
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
     let mut loaded = select::load(session, args.env.env.as_deref()).await?;
-    loaded.snapshot.leftovers = read_leftovers(&loaded).await?;
+    loaded.snapshot.leftovers = read_leftovers(&loaded).await;
     let (subject, plan) = match pick(&loaded)? {
         Some(found) => found,
         None => {
