@@ -3,7 +3,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ensure_tools() {
     local missing=()
-    for tool in openssl curl python3 awk setsid tmux; do
+    for tool in openssl curl python3 awk setsid tmux git; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
     if ((${#missing[@]})); then
