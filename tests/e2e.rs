@@ -81,6 +81,27 @@ impl World {
         for obj in &objects {
             fixture::create(&client, obj).await.unwrap();
         }
+        // As in a cluster that runs previews: the shared infrastructure is up before the first
+        // PR (otherwise each environment waits for kustomize-controller's dependency requeue).
+        let infra_api: Api<DynamicObject> = Api::namespaced_with(
+            client.clone(),
+            &infra,
+            &fixture::api_resource(KS, "Kustomization"),
+        );
+        eventually("app-common-dev Ready", SLOW, || async {
+            let ks = infra_api.get("app-common-dev").await?;
+            let ready = ks.data["status"]["conditions"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            });
+            Ok(if ready {
+                Ok(())
+            } else {
+                Err(format!("{:?}", ks.data["status"]))
+            })
+        })
+        .await
+        .unwrap();
         let base = 10_000 + u64::from(common::rand_u32() % 80_000);
         World {
             stack,
