@@ -239,7 +239,17 @@ pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
     };
     match text("status").as_str() {
         "True" => Handled::Ready(text("message")),
-        "False" if text("reason") == "HealthCheckCanceled" => Handled::NotYet(text("message")),
+        // Neither is final: a newer reconcile canceled the health check, or kustomize-controller
+        // requeues until the dependency is Ready (seen on the real stack when the dependency
+        // reconciles the same new revision at the same time).
+        "False"
+            if matches!(
+                text("reason").as_str(),
+                "HealthCheckCanceled" | "DependencyNotReady"
+            ) =>
+        {
+            Handled::NotYet(text("message"))
+        }
         "False" => Handled::Failed(format!("{}: {}", text("reason"), text("message"))),
         _ => Handled::NotYet(if text("message").is_empty() {
             "reconciling".into()
@@ -406,6 +416,13 @@ mod tests {
                 Handled::NotYet(_)
             ),
             "not final"
+        );
+        assert!(
+            matches!(
+                handled(&obj(Some(t), "False", "DependencyNotReady", 1, 1), Some(t)),
+                Handled::NotYet(_)
+            ),
+            "kustomize-controller retries once the dependency is Ready"
         );
         assert!(matches!(
             handled(&obj(Some(t), "Unknown", "Progressing", 1, 1), Some(t)),
