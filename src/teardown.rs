@@ -321,6 +321,14 @@ fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
     }
 }
 
+/// The UID of the object as the plan saw it, when the snapshot holds it: the object deleted must
+/// be that one, not one re-created under the same name while the command waited.
+pub fn planned_uid<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a str> {
+    meta_of(snapshot, r)
+        .map(|m| m.uid.as_str())
+        .filter(|u| !u.is_empty())
+}
+
 fn flux_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a FluxObject> {
     snapshot.flux.iter().find(|f| {
         f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name

@@ -642,6 +642,15 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
             ));
             continue;
         }
+        if let Some(planned) = teardown::planned_uid(snapshot, object)
+            && meta.uid.as_deref() != Some(planned)
+        {
+            progress.line(&format!(
+                "  keep {}: re-created since the plan was made (another UID)",
+                sanitize::line(&object.to_string())
+            ));
+            continue;
+        }
         if meta.deletion_timestamp.is_some() {
             // Already terminating (e.g. pruned a moment ago): only waited for.
             waiting.insert(wait_key(&key, &object.name));
