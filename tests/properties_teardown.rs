@@ -42,6 +42,9 @@ struct Obj {
     in_inventory: bool,
     /// For Kustomizations: prune, suspend, children.
     flux: Option<(bool, bool, Vec<Child>)>,
+    /// Not a Kustomization: a ConfigMap out of the inventory that `delete` read as a leftover
+    /// (a kind the snapshot does not read), instead of a Deployment.
+    leftover: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -117,15 +120,24 @@ fn scenario() -> impl Strategy<Value = (Vec<Pr>, Vec<u16>, Vec<Obj>)> {
             any::<bool>(),
             prop::collection::vec(child, 0..4),
         ));
-        let obj = (name(all.clone()), labels, annotation, any::<bool>(), flux).prop_map(
-            |(name, labels, annotation, in_inventory, flux)| Obj {
-                name,
-                labels,
-                annotation,
-                in_inventory,
-                flux,
-            },
-        );
+        let obj = (
+            name(all.clone()),
+            labels,
+            annotation,
+            any::<bool>(),
+            flux,
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(
+                |(name, labels, annotation, in_inventory, flux, leftover)| Obj {
+                    name,
+                    labels,
+                    annotation,
+                    in_inventory,
+                    flux,
+                    leftover,
+                },
+            );
         (prs, Just(closed), prop::collection::vec(obj, 0..14))
     })
 }
@@ -159,6 +171,7 @@ fn build(prs: &[Pr], objs: &[Obj]) -> Snapshot {
     let mut inventory = Vec::new();
     let mut flux = Vec::new();
     let mut deployments: BTreeMap<String, Object> = BTreeMap::new();
+    let mut leftovers = Vec::new();
     let mut seen = BTreeSet::new();
     for o in objs {
         // One object per name and kind, as in a cluster.
@@ -204,6 +217,14 @@ fn build(prs: &[Pr], objs: &[Obj]) -> Snapshot {
                     });
                 }
             }
+            None if o.leftover => {
+                if !seen.insert(("ConfigMap", o.name.clone())) {
+                    continue;
+                }
+                let mut r = ObjectRef::new("", "ConfigMap", NS, &o.name);
+                r.version = "v1".into();
+                leftovers.push((r, serde_json::from_value(meta).unwrap()));
+            }
             None => {
                 if o.in_inventory {
                     inventory.push(entry(&o.name, "apps", "Deployment"));
@@ -225,6 +246,7 @@ fn build(prs: &[Pr], objs: &[Obj]) -> Snapshot {
         providers: vec![provider],
         resource_sets: vec![rset],
         flux,
+        leftovers,
         ..Default::default()
     };
     snapshot
@@ -258,6 +280,11 @@ fn meta<'a>(s: &'a Snapshot, r: &ObjectRef) -> Option<(&'a Map, &'a Map)> {
             .iter()
             .find(|f| f.metadata.name == r.name)
             .map(|f| (&f.metadata.labels, &f.metadata.annotations))
+    } else if r.kind == "ConfigMap" {
+        s.leftovers
+            .iter()
+            .find(|(l, _)| l.name == r.name)
+            .map(|(_, m)| (&m.labels, &m.annotations))
     } else {
         s.objects_of(Kind::Deployment)
             .iter()
@@ -448,6 +475,9 @@ fn the_generator_reaches_every_outcome() {
             for d in &plan.delete {
                 *seen
                     .entry(match d.owner {
+                        Owner::ResourceSet { .. } if d.object.kind == "ConfigMap" => {
+                            "delete leftover"
+                        }
                         Owner::ResourceSet { .. } => "delete top",
                         Owner::Flux { .. } => "delete nested",
                     })
@@ -473,6 +503,7 @@ fn the_generator_reaches_every_outcome() {
     }
     for outcome in [
         "delete top",
+        "delete leftover",
         "delete nested",
         "pruned",
         "kept notOwned",
