@@ -40,14 +40,27 @@ pub struct Environment {
     /// Creation time of the environment's oldest Flux object.
     pub created_at: Option<String>,
     pub objects: Vec<EnvObject>,
-    /// Columns that could not be read (`url`, `deployed`, `status`, `resourceSet`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub forbidden: Vec<String>,
+    /// Columns that could not be read.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub forbidden: BTreeSet<Column>,
+    /// Whether the status is about this environment or its ResourceSet.
+    #[serde(skip)]
+    pub cause: health::Cause,
     /// With `inputStrategy: Permute`: the input sets this environment combines, one per source.
     /// The environment is then not one PR's: `pr.id` joins the ids, and `pr`'s other fields are
     /// set only when the combination holds exactly one PR.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub combination: Vec<CombinedInput>,
+}
+
+/// A column of an environment that may be unreadable (forbidden).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Column {
+    ResourceSet,
+    Url,
+    Deployed,
+    Status,
 }
 
 /// One input set of a combination (`inputStrategy: Permute`).
@@ -340,12 +353,14 @@ fn unreadable_env(p: &Provider, pr: PullRequest) -> Environment {
         up_to_date: None,
         created_at: None,
         objects: vec![],
-        forbidden: vec![
-            "resourceSet".into(),
-            "url".into(),
-            "deployed".into(),
-            "status".into(),
-        ],
+        forbidden: [
+            Column::ResourceSet,
+            Column::Url,
+            Column::Deployed,
+            Column::Status,
+        ]
+        .into(),
+        cause: health::Cause::Environment,
         combination: vec![],
         pr,
     }
@@ -622,7 +637,7 @@ fn build_set(
             })
             .collect();
         let deployed_sha = deployed::rendered_sha(&top_flux, &member.sha_paths);
-        let mut forbidden = Vec::new();
+        let mut forbidden = BTreeSet::new();
         let flux_unreadable: Vec<Kind> = [Kind::Kustomization, Kind::HelmRelease]
             .into_iter()
             .filter(|k| snapshot.unreadable(*k, ns))
@@ -632,7 +647,7 @@ fn build_set(
             })
             .collect();
         let unreadable = (!flux_unreadable.is_empty()).then(|| {
-            forbidden.push("deployed".to_string());
+            forbidden.insert(Column::Deployed);
             let names: Vec<String> = flux_unreadable.iter().map(|k| k.to_string()).collect();
             format!("cannot read {} in namespace {ns}", names.join(", "))
         });
@@ -646,10 +661,10 @@ fn build_set(
                             .any(|o| Kind::of(&o.reference.group, &o.reference.kind) == Some(*k))
                 })
         {
-            forbidden.push("url".to_string());
+            forbidden.insert(Column::Url);
         }
         if unreadable.is_some() {
-            forbidden.push("status".to_string());
+            forbidden.insert(Column::Status);
         }
         let env_pods: Vec<PodProblem> = pods
             .iter()
@@ -683,6 +698,7 @@ fn build_set(
             provider: provider_info(provider),
             status: health.status,
             message: health.message,
+            cause: health.cause,
             url: urls.first().map(|u| u.url.clone()),
             urls,
             deployed_sha,

@@ -57,6 +57,17 @@ impl fmt::Display for Status {
 pub struct Health {
     pub status: Status,
     pub message: String,
+    #[serde(skip)]
+    pub cause: Cause,
+}
+
+/// What the status is about: this environment, or its ResourceSet (a broken template fails every
+/// PR of it, whatever commit each runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cause {
+    #[default]
+    Environment,
+    ResourceSet,
 }
 
 impl Health {
@@ -64,6 +75,7 @@ impl Health {
         Health {
             status,
             message: message.into(),
+            cause: Cause::Environment,
         }
     }
 }
@@ -332,7 +344,10 @@ fn workload_health(r: &ObjectRef, w: &Object) -> Option<Health> {
 pub fn evaluate(input: &Input<'_>) -> Health {
     let mut findings: Vec<Health> = Vec::new();
     if let Some(msg) = input.resource_set.and_then(stalled_build) {
-        findings.push(Health::new(Status::Failed, msg));
+        findings.push(Health {
+            cause: Cause::ResourceSet,
+            ..Health::new(Status::Failed, msg)
+        });
     }
     if let Some(why) = &input.unreadable
         && findings.is_empty()

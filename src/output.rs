@@ -5,6 +5,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// What a cell shows when there is nothing, and when reading it was forbidden.
+pub const NONE: &str = "<none>";
+pub const FORBIDDEN: &str = "<forbidden>";
+
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;

@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use crate::cli::{DetailOutput, GetArgs, GlobalArgs};
 use crate::client::{self, Session};
-use crate::environments::{self, Environment};
+use crate::environments::{self, Column, Environment};
 use crate::error::Result;
 use crate::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
 use crate::health::{PodProblem, TERMINAL_POD_REASONS, short};
 use crate::inventory::ObjectRef;
 use crate::objects::{Condition, HistoryEntry, Object, find_condition};
-use crate::output;
+use crate::output::{self, FORBIDDEN, NONE};
 use crate::select;
 use crate::snapshot::{self, Kind, Snapshot};
 
@@ -276,7 +276,7 @@ fn cond_line(c: Option<&Condition>) -> String {
 
 fn list_or_none(v: &[String]) -> String {
     if v.is_empty() {
-        "<none>".into()
+        NONE.into()
     } else {
         v.join(", ")
     }
@@ -297,39 +297,31 @@ pub fn render(d: &Detail) -> String {
             format!(": {}", e.message)
         }
     );
-    crate::safe_writeln!(s, "URL:          {}", e.url.as_deref().unwrap_or("<none>"));
+    crate::safe_writeln!(s, "URL:          {}", e.url.as_deref().unwrap_or(NONE));
     crate::safe_writeln!(
         s,
         "Age:          {}",
         if e.created_at.is_some() {
             output::age(e.created_at.as_deref())
         } else {
-            "<none>".into()
+            NONE.into()
         }
     );
     crate::safe_writeln!(s, "Pull request:");
     crate::safe_writeln!(s, "  ID:         {}", e.pr.id);
-    crate::safe_writeln!(
-        s,
-        "  Title:      {}",
-        e.pr.title.as_deref().unwrap_or("<none>")
-    );
+    crate::safe_writeln!(s, "  Title:      {}", e.pr.title.as_deref().unwrap_or(NONE));
     crate::safe_writeln!(
         s,
         "  Author:     {}",
-        e.pr.author.as_deref().unwrap_or("<none>")
+        e.pr.author.as_deref().unwrap_or(NONE)
     );
     crate::safe_writeln!(
         s,
         "  Branch:     {}",
-        e.pr.branch.as_deref().unwrap_or("<none>")
+        e.pr.branch.as_deref().unwrap_or(NONE)
     );
     crate::safe_writeln!(s, "  Labels:     {}", list_or_none(&e.pr.labels));
-    crate::safe_writeln!(
-        s,
-        "  Head:       {}",
-        e.pr.sha.as_deref().unwrap_or("<none>")
-    );
+    crate::safe_writeln!(s, "  Head:       {}", e.pr.sha.as_deref().unwrap_or(NONE));
     let deployed = match (&e.deployed_sha, e.up_to_date) {
         (Some(d), Some(true)) => format!("{} (the PR head)", short(d)),
         (Some(d), Some(false)) => format!(
@@ -338,13 +330,13 @@ pub fn render(d: &Detail) -> String {
             e.pr.sha.as_deref().map(short).unwrap_or("")
         ),
         (Some(d), None) => short(d).to_string(),
-        (None, _) if e.forbidden.iter().any(|f| f == "deployed") => "<forbidden>".into(),
+        (None, _) if e.forbidden.contains(&Column::Deployed) => FORBIDDEN.into(),
         (None, _) => "<unknown: the environment's Flux objects carry no commit>".into(),
     };
     crate::safe_writeln!(s, "  Deployed:   {deployed}");
     let p = &d.provider_status;
     crate::safe_writeln!(s, "Provider:     {} ({})", e.provider, e.provider.type_);
-    crate::safe_writeln!(s, "  URL:        {}", p.url.as_deref().unwrap_or("<none>"));
+    crate::safe_writeln!(s, "  URL:        {}", p.url.as_deref().unwrap_or(NONE));
     crate::safe_writeln!(s, "  Ready:      {}", cond_line(p.ready.as_ref()));
     crate::safe_writeln!(
         s,
@@ -377,7 +369,7 @@ pub fn render(d: &Detail) -> String {
         crate::safe_writeln!(
             s,
             "  Revision:   {}",
-            r.last_applied_revision.as_deref().unwrap_or("<none>")
+            r.last_applied_revision.as_deref().unwrap_or(NONE)
         );
         if !r.history.is_empty() {
             crate::safe_writeln!(s, "  History:");
@@ -469,10 +461,10 @@ pub fn render(d: &Detail) -> String {
         crate::safe_writeln!(
             s,
             "  {}",
-            if e.forbidden.iter().any(|f| f == "url") {
-                "<forbidden>"
+            if e.forbidden.contains(&Column::Url) {
+                FORBIDDEN
             } else {
-                "<none>"
+                NONE
             }
         );
     }

@@ -5,15 +5,12 @@ use serde::Serialize;
 
 use crate::cli::{GlobalArgs, ListArgs, ListOutput};
 use crate::client::{self, Session};
-use crate::environments::{Catalog, Environment};
+use crate::environments::{Catalog, Column, Environment};
 use crate::error::{Error, Result};
 use crate::health::{Status, short};
-use crate::output;
+use crate::output::{self, FORBIDDEN, NONE};
 use crate::select;
 use crate::snapshot::{Kind, Snapshot};
-
-pub const FORBIDDEN: &str = "<forbidden>";
-pub const NONE: &str = "<none>";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -135,7 +132,7 @@ pub fn render_table(
             "TITLE", "AUTHOR", "PROVIDER", "OBJECTS", "DEPLOYED", "MESSAGE",
         ]);
     }
-    let forbidden = |e: &Environment, col: &str| e.forbidden.iter().any(|f| f == col);
+    let forbidden = |e: &Environment, col: Column| e.forbidden.contains(&col);
     let rows: Vec<Vec<String>> = envs
         .iter()
         .map(|e| {
@@ -143,7 +140,7 @@ pub fn render_table(
             if all_namespaces {
                 row.push(e.namespace.clone());
             }
-            row.push(if forbidden(e, "resourceSet") {
+            row.push(if forbidden(e, Column::ResourceSet) {
                 FORBIDDEN.into()
             } else {
                 e.resource_set.clone()
@@ -152,7 +149,7 @@ pub fn render_table(
             row.push(or_none(e.pr.branch.as_deref()));
             row.push(or_none(e.pr.sha.as_deref().map(short)));
             row.push(e.status.to_string());
-            row.push(match (&e.url, forbidden(e, "url")) {
+            row.push(match (&e.url, forbidden(e, Column::Url)) {
                 (Some(u), _) => u.clone(),
                 (None, true) => FORBIDDEN.into(),
                 (None, false) => NONE.into(),
@@ -167,7 +164,7 @@ pub fn render_table(
                 row.push(or_none(e.pr.author.as_deref()));
                 row.push(e.provider.name.clone());
                 row.push(e.objects.len().to_string());
-                row.push(match (&e.deployed_sha, forbidden(e, "deployed")) {
+                row.push(match (&e.deployed_sha, forbidden(e, Column::Deployed)) {
                     (Some(d), _) => short(d).to_string(),
                     (None, true) => FORBIDDEN.into(),
                     (None, false) => NONE.into(),

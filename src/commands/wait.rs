@@ -10,7 +10,7 @@ use crate::client;
 use crate::deployed::same_commit;
 use crate::environments::{self, Environment, PodProblems};
 use crate::error::{Error, Result};
-use crate::health::{Status, short};
+use crate::health::{Cause, Status, short};
 use crate::live::Live;
 use crate::progress::Progress;
 use crate::reference::{self, Reference, Resolution};
@@ -63,7 +63,7 @@ pub fn verdict(snapshot: &Snapshot, reference: &Reference, want_sha: Option<&str
         (None, Some(_)) => true,
     };
     match env.status {
-        Status::Failed if runs_target || env.message.contains("ResourceSet") => {
+        Status::Failed if runs_target || env.cause == Cause::ResourceSet => {
             Verdict::Failed(env.message.clone(), Some(Box::new(env)))
         }
         Status::Ready if runs_target => Verdict::Done(Box::new(env)),
