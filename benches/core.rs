@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use kubectl_preview::commands::list;
-use kubectl_preview::environments::{self, PodProblems};
-use kubectl_preview::snapshot::{Kind, Snapshot};
+use kubectl_preview::model::environments::{self, PodProblems};
+use kubectl_preview::model::snapshot::{Kind, Snapshot};
 use serde_json::Value;
 
 fn snapshot_of(objects: &[Value]) -> Snapshot {
@@ -15,7 +15,7 @@ fn snapshot_of(objects: &[Value]) -> Snapshot {
             "ResourceSetInputProvider" => s.providers.push(serde_json::from_value(v).unwrap()),
             "ResourceSet" => s.resource_sets.push(serde_json::from_value(v).unwrap()),
             "Kustomization" => {
-                let mut f: kubectl_preview::objects::FluxObject =
+                let mut f: kubectl_preview::model::objects::FluxObject =
                     serde_json::from_value(v).unwrap();
                 f.kind = "Kustomization".into();
                 s.flux.push(f)

@@ -51,7 +51,7 @@ fn scope_flags(words: &[String]) -> GlobalArgs {
             "--user" => g.user = value(),
             // A namespace still being typed is not a scope (and need not be a valid name yet).
             "-n" | "--namespace" => {
-                g.namespace = value().filter(|v| crate::reference::is_namespace_name(v))
+                g.namespace = value().filter(|v| crate::model::reference::is_namespace_name(v))
             }
             "-A" | "--all-namespaces" => g.all_namespaces = true,
             "--as" => g.as_user = value(),
@@ -63,7 +63,9 @@ fn scope_flags(words: &[String]) -> GlobalArgs {
 }
 
 /// Runs a cluster query within the budget on its own small runtime; `None` on any failure.
-fn with_cluster<T>(query: impl AsyncFnOnce(crate::client::Session) -> Option<T>) -> Option<T> {
+fn with_cluster<T>(
+    query: impl AsyncFnOnce(crate::cluster::client::Session) -> Option<T>,
+) -> Option<T> {
     let global = scope_flags(&typed());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -71,7 +73,7 @@ fn with_cluster<T>(query: impl AsyncFnOnce(crate::client::Session) -> Option<T>)
         .ok()?;
     rt.block_on(async move {
         tokio::time::timeout(BUDGET, async move {
-            let session = crate::client::connect(&global).await.ok()?;
+            let session = crate::cluster::client::connect(&global).await.ok()?;
             query(session).await
         })
         .await
@@ -101,10 +103,10 @@ fn candidates(current: &OsStr, items: Vec<(String, Option<String>)>) -> Vec<Comp
 fn environments(current: &OsStr) -> Vec<CompletionCandidate> {
     let items = with_cluster(async |session| {
         let all = session.all_namespaces;
-        let snapshot = crate::snapshot::fetch_catalog_sources(&session)
+        let snapshot = crate::cluster::read::fetch_catalog_sources(&session)
             .await
             .ok()?;
-        let catalog = crate::environments::build(&snapshot, &Default::default());
+        let catalog = crate::model::environments::build(&snapshot, &Default::default());
         let envs = &catalog.environments;
         Some(
             envs.iter()
@@ -132,10 +134,10 @@ fn environments(current: &OsStr) -> Vec<CompletionCandidate> {
 
 fn resource_sets(current: &OsStr) -> Vec<CompletionCandidate> {
     let items = with_cluster(async |session| {
-        let snapshot = crate::snapshot::fetch_catalog_sources(&session)
+        let snapshot = crate::cluster::read::fetch_catalog_sources(&session)
             .await
             .ok()?;
-        let catalog = crate::environments::build(&snapshot, &Default::default());
+        let catalog = crate::model::environments::build(&snapshot, &Default::default());
         Some(
             catalog
                 .preview_sets
@@ -166,8 +168,8 @@ fn render_targets(current: &OsStr) -> Vec<CompletionCandidate> {
 
 fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
     let items = with_cluster(async |session| {
-        let namespaces: Vec<crate::objects::Object> =
-            crate::snapshot::list_items(&session, "/api/v1/namespaces")
+        let namespaces: Vec<crate::model::objects::Object> =
+            crate::cluster::read::list_items(&session, "/api/v1/namespaces")
                 .await
                 .ok()?;
         Some(
@@ -182,14 +184,14 @@ fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
 
 fn contexts(current: &OsStr) -> Vec<CompletionCandidate> {
     let global = scope_flags(&typed());
-    let items = crate::client::load_kubeconfig(global.kubeconfig.as_ref())
+    let items = crate::cluster::client::load_kubeconfig(global.kubeconfig.as_ref())
         .map(|k| k.contexts.into_iter().map(|c| (c.name, None)).collect())
         .unwrap_or_default();
     candidates(current, items)
 }
 
 pub fn statuses() -> Vec<CompletionCandidate> {
-    crate::health::Status::ALL
+    crate::model::health::Status::ALL
         .iter()
         .map(|s| CompletionCandidate::new(s.to_string()))
         .collect()

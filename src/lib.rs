@@ -1,30 +1,18 @@
-//! Library behind the `kubectl-preview` binary: a functional core (snapshot → environments) and a
-//! thin shell (commands that fetch, print or act).
-pub mod attribution;
+//! Library behind the `kubectl-preview` binary, in layers:
+//! - `model`: the functional core, pure data and functions (snapshot → environments, plans,
+//!   findings); it reads no cluster and no terminal;
+//! - `cluster`: talking to the API server (connecting as kubectl does, reads, watches, triggers);
+//! - `ui`: what reaches a terminal (tables, formats, progress, the picker);
+//! - `sanitize`: the untrusted-text rules, a leaf every layer uses;
+//! - `commands`: one thin module per command that wires the three.
 pub mod cli;
-pub mod client;
+pub mod cluster;
 pub mod commands;
 pub mod completion;
-pub mod deployed;
-pub mod doctor;
-pub mod environments;
 pub mod error;
-pub mod flux;
-pub mod health;
-pub mod inventory;
-pub mod live;
-pub mod objects;
-pub mod output;
-pub mod permute;
-pub mod progress;
-pub mod reference;
+pub mod model;
 pub mod sanitize;
-pub mod select;
-pub mod snapshot;
-pub mod teardown;
-pub mod template;
-pub mod triggers;
-pub mod urls;
+pub mod ui;
 
 use std::process::ExitCode;
 

@@ -22,13 +22,15 @@ use std::time::Duration;
 
 use kubectl_preview::cli::{GlobalArgs, parse_duration};
 use kubectl_preview::commands::{get, list, reconcile, render, wait};
-use kubectl_preview::doctor::{self, SecretKeys};
-use kubectl_preview::environments::{self, Catalog, PodProblems};
-use kubectl_preview::health::{self, Status};
-use kubectl_preview::inventory::ObjectRef;
-use kubectl_preview::objects::{FluxObject, LabelSelector, Object, Provider, ResourceSet};
-use kubectl_preview::snapshot::{Kind, ReadProblem, Snapshot};
-use kubectl_preview::{attribution, deployed, output, reference, sanitize, teardown, template};
+use kubectl_preview::model::doctor::{self, SecretKeys};
+use kubectl_preview::model::environments::{self, Catalog, PodProblems};
+use kubectl_preview::model::health::{self, Status};
+use kubectl_preview::model::inventory::ObjectRef;
+use kubectl_preview::model::objects::{FluxObject, LabelSelector, Object, Provider, ResourceSet};
+use kubectl_preview::model::snapshot::{Kind, ReadProblem, Snapshot};
+use kubectl_preview::model::{attribution, deployed, reference, teardown, template};
+use kubectl_preview::sanitize;
+use kubectl_preview::ui::output;
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -1187,8 +1189,8 @@ fn run_core(t: &mut Tape, w: &World, raw: &Raw, after: &Raw) -> Result<(), TestC
     // The trigger rule reads raw objects of any shape.
     let token = t.string();
     for v in raw.objects.values().flatten() {
-        let _ = kubectl_preview::triggers::handled(v, Some(&token));
-        let _ = kubectl_preview::triggers::handled(v, None);
+        let _ = kubectl_preview::cluster::triggers::handled(v, Some(&token));
+        let _ = kubectl_preview::cluster::triggers::handled(v, None);
     }
     Ok(())
 }
@@ -1361,7 +1363,7 @@ proptest! {
         let _ = deployed::same_commit(&a, &b);
         let _ = template::objects(&a);
         let _ = template::uses(&a, &b);
-        let _ = kubectl_preview::permute::key(&a);
+        let _ = kubectl_preview::model::permute::key(&a);
         let line = sanitize::line(&a);
         prop_assert!(!line.contains('\n') && !line.contains('\u{1b}'), "{:?}", line);
         let _ = sanitize::cell(&a);
@@ -1522,7 +1524,7 @@ proptest! {
         }
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            if let Ok(session) = kubectl_preview::client::connect(&global).await {
+            if let Ok(session) = kubectl_preview::cluster::client::connect(&global).await {
                 let _ = session.scope_label();
                 let _ = Kind::Provider.list_path(session.scope());
             }

@@ -4,13 +4,13 @@
 //!
 //! Cases per property: 3,000 by default; `PROPTEST_CASES=N` runs more.
 use kubectl_preview::commands::{doctor, get, list};
-use kubectl_preview::doctor::{SecretKeys, Secrets};
-use kubectl_preview::environments::{self, PodProblems};
 use kubectl_preview::error::Error;
-use kubectl_preview::objects::{FluxObject, Provider, ResourceSet};
+use kubectl_preview::model::doctor::{SecretKeys, Secrets};
+use kubectl_preview::model::environments::{self, PodProblems};
+use kubectl_preview::model::objects::{FluxObject, Provider, ResourceSet};
+use kubectl_preview::model::snapshot::Snapshot;
+use kubectl_preview::model::urls;
 use kubectl_preview::sanitize::{self, CELL_MAX, is_unsafe};
-use kubectl_preview::snapshot::Snapshot;
-use kubectl_preview::urls;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -178,7 +178,7 @@ proptest! {
         let names = list::render_names(&envs);
         prop_assert!(clean(&names), "{names:?}");
         prop_assert_eq!(names.lines().count(), 1, "{}", names);
-        let item = kubectl_preview::select::picker_item(envs[0]);
+        let item = kubectl_preview::ui::select::picker_item(envs[0]);
         prop_assert!(!item.chars().any(terminal_unsafe), "{item:?}");
         prop_assert!(item.chars().count() <= 120);
         let env = catalog.environments[0].clone();
@@ -188,11 +188,11 @@ proptest! {
         prop_assert!(clean(&text), "{text:?}");
         prop_assert!(!url_prefixed || !forged(&text), "{}", text);
         // Every referenced Secret missing: doctor's fix then names it in a command.
-        let secrets: Secrets = kubectl_preview::doctor::referenced_secrets(&snapshot, &catalog, None)
+        let secrets: Secrets = kubectl_preview::model::doctor::referenced_secrets(&snapshot, &catalog, None)
             .into_iter()
             .map(|k| (k, SecretKeys::Missing))
             .collect();
-        let reports = kubectl_preview::doctor::check(&snapshot, &catalog, &secrets, None);
+        let reports = kubectl_preview::model::doctor::check(&snapshot, &catalog, &secrets, None);
         let text = doctor::render(&reports);
         prop_assert!(clean(&text), "{text:?}");
         prop_assert!(!forged(&text), "{}", text);

@@ -7,12 +7,14 @@
 //! Cases per property: 2,000 by default; `PROPTEST_CASES=N` runs more.
 use std::collections::{BTreeMap, BTreeSet};
 
-use kubectl_preview::attribution::slugify;
-use kubectl_preview::flux::{CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
-use kubectl_preview::inventory::ObjectRef;
-use kubectl_preview::objects::{FluxObject, Object, Provider, ResourceSet};
-use kubectl_preview::snapshot::{Kind, Snapshot};
-use kubectl_preview::teardown::{self, Delete, DeleteReason, Owner, Plan, Subject};
+use kubectl_preview::model::attribution::slugify;
+use kubectl_preview::model::flux::{
+    CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL,
+};
+use kubectl_preview::model::inventory::ObjectRef;
+use kubectl_preview::model::objects::{FluxObject, Object, Provider, ResourceSet};
+use kubectl_preview::model::snapshot::{Kind, Snapshot};
+use kubectl_preview::model::teardown::{self, Delete, DeleteReason, Owner, Plan, Subject};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

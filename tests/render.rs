@@ -2,8 +2,8 @@
 //! attribution, URLs and health, to the exact table, wide table and JSON field names.
 use kubectl_preview::cli::{ListArgs, ListOutput};
 use kubectl_preview::commands::list;
-use kubectl_preview::environments::{self, PodProblems};
-use kubectl_preview::snapshot::{Kind, Snapshot};
+use kubectl_preview::model::environments::{self, PodProblems};
+use kubectl_preview::model::snapshot::{Kind, Snapshot};
 use serde_json::Value;
 
 fn snapshot_of(objects: &[Value]) -> Snapshot {

@@ -2,12 +2,14 @@
 //! cluster state in which the current plan deletes an object that is not provably the torn-down
 //! environment's, or fails to delete what its own rules promise. They fail on the planner as
 //! reviewed; each names the class it stands for.
-use kubectl_preview::environments::{self, PodProblems};
-use kubectl_preview::flux::{CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
-use kubectl_preview::objects::{FluxObject, Object, Provider, ResourceSet};
-use kubectl_preview::reference;
-use kubectl_preview::snapshot::{Kind, Snapshot};
-use kubectl_preview::teardown::{self, DeleteReason, Plan, Subject};
+use kubectl_preview::model::environments::{self, PodProblems};
+use kubectl_preview::model::flux::{
+    CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL,
+};
+use kubectl_preview::model::objects::{FluxObject, Object, Provider, ResourceSet};
+use kubectl_preview::model::reference;
+use kubectl_preview::model::snapshot::{Kind, Snapshot};
+use kubectl_preview::model::teardown::{self, DeleteReason, Plan, Subject};
 use serde_json::{Value, json};
 
 const NS: &str = "app-dev";

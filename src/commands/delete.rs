@@ -2,7 +2,7 @@
 //! renders, so a PR that is no longer exported goes the GitOps way (refresh the provider,
 //! reconcile the ResourceSet, which prunes), and a PR still exported is only deleted with
 //! `--force`, saying when it will come back. What to delete is decided by the pure planner
-//! (`crate::teardown`); this shell checks every write, re-checks ownership on the live objects
+//! (`crate::model::teardown`); this shell checks every write, re-checks ownership on the live objects
 //! (one LIST per kind and namespace), deletes, and watches until everything planned is gone.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
@@ -14,18 +14,18 @@ use kube::core::GroupVersionKind;
 use kube::runtime::watcher::{self, Event};
 
 use crate::cli::{DeleteArgs, GlobalArgs};
-use crate::client::{self, Session};
-use crate::environments::{PreviewSet, ProviderInfo};
+use crate::cluster::client::{self, Session};
+use crate::cluster::triggers::{self, Target};
 use crate::error::{Error, Result};
-use crate::flux::{CHANGE_REQUEST_ANNOTATION, RECONCILE_EVERY_ANNOTATION};
-use crate::inventory::ObjectRef;
-use crate::objects::Meta;
-use crate::progress::Progress;
+use crate::model::environments::{PreviewSet, ProviderInfo};
+use crate::model::flux::{CHANGE_REQUEST_ANNOTATION, RECONCILE_EVERY_ANNOTATION};
+use crate::model::inventory::ObjectRef;
+use crate::model::objects::Meta;
+use crate::model::snapshot::Snapshot;
+use crate::model::teardown::{self, Owner, Plan, Subject};
 use crate::sanitize;
-use crate::select;
-use crate::snapshot::Snapshot;
-use crate::teardown::{self, Owner, Plan, Subject};
-use crate::triggers::{self, Target};
+use crate::ui::progress::Progress;
+use crate::ui::select;
 
 /// How to make a teardown stick, from the provider's own rules.
 pub fn stick_hint(
@@ -359,7 +359,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     if snapshot.resource_sets.iter().any(|r| {
         r.metadata.namespace == subject.namespace
             && r.metadata.name == subject.resource_set
-            && crate::permute::is_permute(&r.spec)
+            && crate::model::permute::is_permute(&r.spec)
     }) {
         return Err(Error::Other(format!(
             "ResourceSet {}/{} uses inputStrategy Permute: an environment is a combination of inputs, and tearing one down by hand is not supported; close the PR (or remove its label) and run `kubectl preview render {}/{}`",
@@ -494,7 +494,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     if !plan.still_exported {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         crate::commands::render::render_sets(&session, std::slice::from_ref(&set), left).await?;
-        let after = crate::snapshot::fetch(&session).await?;
+        let after = crate::cluster::read::fetch(&session).await?;
         let again = teardown::plan(&after, &subject);
         if again.as_ref().is_some_and(|p| p.still_exported) {
             return Err(Error::Other(format!(
@@ -514,7 +514,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
                     r.status
                         .inventory
                         .iter()
-                        .flat_map(|i| crate::inventory::parse_entries(&i.entries))
+                        .flat_map(|i| crate::model::inventory::parse_entries(&i.entries))
                 })
                 .map(|r| ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name))
                 .collect(),
@@ -737,7 +737,7 @@ fn refuse(meta: &kube::core::ObjectMeta, owner: &Owner, id: &str) -> Option<Stri
         return Some(format!("it lacks {owner}"));
     }
     let annotations = meta.annotations.as_ref().unwrap_or(&empty);
-    match crate::attribution::annotated_id(annotations) {
+    match crate::model::attribution::annotated_id(annotations) {
         Some(other) if other != id => Some(format!(
             "its {CHANGE_REQUEST_ANNOTATION} annotation names PR {}",
             sanitize::line(other)

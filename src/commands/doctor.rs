@@ -8,14 +8,13 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{DoctorArgs, DoctorOutput, GlobalArgs};
-use crate::client::{self, Session};
-use crate::doctor::{self, Level, Report, SecretKeys, Secrets};
-use crate::environments::{self, PodProblems};
+use crate::cluster::client::{self, Session};
 use crate::error::{Error, Result};
-use crate::output;
+use crate::model::doctor::{self, Level, Report, SecretKeys, Secrets};
+use crate::model::environments::{self, PodProblems};
 use crate::sanitize;
-use crate::select;
-use crate::snapshot;
+use crate::ui::output;
+use crate::ui::select;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,7 +116,7 @@ async fn secret_keys(session: &Session, wanted: &BTreeSet<(String, String)>) -> 
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let session = client::connect(global).await?;
-    let snapshot = snapshot::fetch(&session).await?;
+    let snapshot = crate::cluster::read::fetch(&session).await?;
     select::warn_problems(&snapshot);
     let catalog = environments::build(&snapshot, &PodProblems::new());
     let wanted = doctor::referenced_secrets(&snapshot, &catalog, args.resourceset.as_deref());

@@ -7,16 +7,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::{DetailOutput, GetArgs, GlobalArgs};
-use crate::client::{self, Session};
-use crate::environments::{self, Column, Environment};
+use crate::cluster::client::{self, Session};
 use crate::error::Result;
-use crate::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
-use crate::health::{PodProblem, TERMINAL_POD_REASONS, short};
-use crate::inventory::ObjectRef;
-use crate::objects::{Condition, HistoryEntry, Object, find_condition};
-use crate::output::{self, FORBIDDEN, NONE};
-use crate::select;
-use crate::snapshot::{self, Kind, Snapshot};
+use crate::model::environments::{self, Column, Environment};
+use crate::model::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
+use crate::model::health::{PodProblem, TERMINAL_POD_REASONS, short};
+use crate::model::inventory::ObjectRef;
+use crate::model::objects::{Condition, HistoryEntry, Object, find_condition};
+use crate::model::snapshot::{Kind, Snapshot};
+use crate::ui::output::{self, FORBIDDEN, NONE};
+use crate::ui::select;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,8 +99,8 @@ async fn read_namespace_extras(session: &Session, ns: &str) -> Result<(Vec<Objec
     let pods = format!("/api/v1/namespaces/{ns}/pods");
     let events = format!("/api/v1/namespaces/{ns}/events?fieldSelector=type%3DWarning");
     futures::try_join!(
-        snapshot::list_or_warn(session, &pods, "pods", ns),
-        snapshot::list_or_warn(session, &events, "events", ns)
+        crate::cluster::read::list_or_warn(session, &pods, "pods", ns),
+        crate::cluster::read::list_or_warn(session, &events, "events", ns)
     )
 }
 
@@ -114,7 +114,7 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
             .iter()
             .filter(|w| w.metadata.namespace == ns)
         {
-            let selector: crate::objects::LabelSelector =
+            let selector: crate::model::objects::LabelSelector =
                 serde_json::from_value(w.spec.get("selector").cloned().unwrap_or(Value::Null))
                     .unwrap_or_default();
             if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
@@ -404,7 +404,7 @@ pub fn render(d: &Detail) -> String {
         .filter(|&i| {
             !matches!(
                 e.objects[i].attributed_by,
-                crate::attribution::Rule::Inventory { .. }
+                crate::model::attribution::Rule::Inventory { .. }
             )
         })
         .collect();
@@ -421,7 +421,7 @@ pub fn render(d: &Detail) -> String {
         let children: Vec<&environments::EnvObject> = e
             .objects
             .iter()
-            .filter(|c| matches!(&c.attributed_by, crate::attribution::Rule::Inventory { parent: p } if *p == parent))
+            .filter(|c| matches!(&c.attributed_by, crate::model::attribution::Rule::Inventory { parent: p } if *p == parent))
             .collect();
         for (j, c) in children.iter().enumerate() {
             let branch = if j + 1 == children.len() {

@@ -4,13 +4,13 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, ListArgs, ListOutput};
-use crate::client::{self, Session};
-use crate::environments::{Catalog, Column, Environment};
+use crate::cluster::client::{self, Session};
 use crate::error::{Error, Result};
-use crate::health::{Status, short};
-use crate::output::{self, FORBIDDEN, NONE};
-use crate::select;
-use crate::snapshot::{Kind, Snapshot};
+use crate::model::environments::{Catalog, Column, Environment};
+use crate::model::health::{Status, short};
+use crate::model::snapshot::{Kind, Snapshot};
+use crate::ui::output::{self, FORBIDDEN, NONE};
+use crate::ui::select;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -196,7 +196,7 @@ pub async fn explain_empty(session: &Session, snapshot: &Snapshot, catalog: &Cat
     } else if catalog.preview_providers == 0 {
         format!(
             "No preview environments in {scope}: no ResourceSetInputProvider of a change-request type ({}).",
-            crate::flux::CHANGE_REQUEST_TYPES.join(", ")
+            crate::model::flux::CHANGE_REQUEST_TYPES.join(", ")
         )
     } else if catalog.exported_prs == 0 {
         format!(

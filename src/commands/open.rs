@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::cli::{EnvArg, GlobalArgs};
-use crate::client;
+use crate::cluster::client;
 use crate::error::{Error, Result};
-use crate::select;
+use crate::ui::select;
 
 pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
     let session = client::connect(global).await?;
@@ -20,7 +20,7 @@ pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
     };
     // The URL comes from annotations and cluster objects: only a plain http(s) URL is handed to
     // the system's opener.
-    let Some(url) = crate::urls::safe_http(&url).map(str::to_string) else {
+    let Some(url) = crate::model::urls::safe_http(&url).map(str::to_string) else {
         return Err(Error::Other(format!(
             "refusing to open {:?} for {}: only http:// and https:// URLs are opened",
             url, env.name

@@ -6,14 +6,14 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::cli::{GlobalArgs, ReconcileArgs};
-use crate::client;
-use crate::environments::Environment;
+use crate::cluster::client;
+use crate::cluster::triggers::{self, Target};
 use crate::error::{Error, Result};
-use crate::inventory::ObjectRef;
-use crate::progress::Progress;
-use crate::select;
-use crate::snapshot::Snapshot;
-use crate::triggers::{self, Target};
+use crate::model::environments::Environment;
+use crate::model::inventory::ObjectRef;
+use crate::model::snapshot::Snapshot;
+use crate::ui::progress::Progress;
+use crate::ui::select;
 
 /// The environment's Kustomizations and HelmReleases that exist, top level and nested.
 pub fn flux_targets(env: &Environment) -> Vec<Target> {

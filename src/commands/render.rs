@@ -6,17 +6,17 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::{GlobalArgs, RenderArgs};
-use crate::client::{self, Session};
-use crate::environments::{self, Catalog, PodProblems, PreviewSet};
+use crate::cluster::client::{self, Session};
+use crate::cluster::triggers::{self, Target};
 use crate::error::{Error, Result};
-use crate::health::short;
-use crate::inventory::{self, ObjectRef};
-use crate::progress::Progress;
-use crate::reference;
+use crate::model::environments::{self, Catalog, PodProblems, PreviewSet};
+use crate::model::health::short;
+use crate::model::inventory::{self, ObjectRef};
+use crate::model::reference;
+use crate::model::snapshot::Snapshot;
 use crate::sanitize;
-use crate::select;
-use crate::snapshot::{self, Snapshot};
-use crate::triggers::{self, Target};
+use crate::ui::progress::Progress;
+use crate::ui::select;
 
 /// PR id → head sha, for the providers of one ResourceSet.
 fn exported(snapshot: &Snapshot, set: &PreviewSet) -> BTreeMap<String, Option<String>> {
@@ -187,7 +187,7 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
         session.namespace = (*ns).to_string();
         session.all_namespaces = false;
     }
-    let mut before = snapshot::fetch(&session).await?;
+    let mut before = crate::cluster::read::fetch(&session).await?;
     select::warn_problems(&before);
     let mut catalog = environments::build(&before, &PodProblems::new());
     let sets: Vec<PreviewSet> = match &args.target {
@@ -202,7 +202,7 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
             {
                 let mut other = session.clone();
                 other.namespace = (*ns).to_string();
-                let other_before = snapshot::fetch(&other).await?;
+                let other_before = crate::cluster::read::fetch(&other).await?;
                 let other_catalog = environments::build(&other_before, &PodProblems::new());
                 if let found @ Choice::Found(_) = owned(choose(target, &other_catalog)?) {
                     select::warn_problems(&other_before);
@@ -249,7 +249,7 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
         )));
     }
     render_sets(&session, &sets, args.wait.timeout).await?;
-    let after = snapshot::fetch(&session).await?;
+    let after = crate::cluster::read::fetch(&session).await?;
     for set in &sets {
         crate::safe_println!(
             "ResourceSet {}:",

@@ -6,10 +6,10 @@ use kube::api::{Api, DynamicObject, ListParams};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, VersionArgs, VersionOutput};
-use crate::client::{self, Session};
+use crate::cluster::client::{self, Session};
 use crate::error::Result;
-use crate::flux;
-use crate::output;
+use crate::model::flux;
+use crate::ui::output;
 
 pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -6,15 +6,15 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, WaitArgs, WaitOutput};
-use crate::client;
-use crate::deployed::same_commit;
-use crate::environments::{self, Environment, PodProblems};
+use crate::cluster::client;
+use crate::cluster::live::Live;
 use crate::error::{Error, Result};
-use crate::health::{Cause, Status, short};
-use crate::live::Live;
-use crate::progress::Progress;
-use crate::reference::{self, Reference, Resolution};
-use crate::snapshot::Snapshot;
+use crate::model::deployed::same_commit;
+use crate::model::environments::{self, Environment, PodProblems};
+use crate::model::health::{Cause, Status, short};
+use crate::model::reference::{self, Reference, Resolution};
+use crate::model::snapshot::Snapshot;
+use crate::ui::progress::Progress;
 
 /// Where the wait stands after one snapshot. A final verdict carries what the command prints, so
 /// no state can lack it.
@@ -100,14 +100,14 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
     // Omitted: on a terminal, pick one of the environments that exist now (a usage error otherwise).
     let picked = match args.env.env.as_deref() {
         Some(text) => text.to_string(),
-        None if !crate::select::interactive() => {
+        None if !crate::ui::select::interactive() => {
             return Err(Error::Usage(
                 "wait needs ENV (PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR)".into(),
             ));
         }
         None => {
-            let loaded = crate::select::load(session.clone(), None).await?;
-            crate::select::choose(&loaded).await?.name.clone()
+            let loaded = crate::ui::select::load(session.clone(), None).await?;
+            crate::ui::select::choose(&loaded).await?.name.clone()
         }
     };
     let text = picked.as_str();
@@ -171,7 +171,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
     ));
     match args.output {
         WaitOutput::Url => crate::safe_println!("{}", env.url.as_deref().unwrap_or("")),
-        WaitOutput::Json => crate::output::print_json(&WaitResult {
+        WaitOutput::Json => crate::ui::output::print_json(&WaitResult {
             url: env.url.as_deref(),
             status: env.status,
             sha: env.deployed_sha.as_deref().or(env.pr.sha.as_deref()),
@@ -206,7 +206,7 @@ fn write_github(args: &WaitArgs, env: &Environment) -> Result<()> {
     // `$GITHUB_OUTPUT` is line-based: a value with a newline would add outputs of its own. Only
     // a plain http(s) URL is written.
     let url = match env.url.as_deref() {
-        Some(u) => match crate::urls::safe_http(u) {
+        Some(u) => match crate::model::urls::safe_http(u) {
             Some(u) => u,
             None => {
                 crate::safe_eprintln!(
@@ -226,7 +226,7 @@ fn write_github(args: &WaitArgs, env: &Environment) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::Kind;
+    use crate::model::snapshot::Kind;
     use serde_json::{Value, json};
 
     const HEAD: &str = "c0ffee4b1d2e3f405162738495a6b7c8d9e0f1a2";
@@ -260,7 +260,7 @@ mod tests {
                 "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}],
                            "inventory": {"entries": [{"id": format!("ns_{name}_kustomize.toolkit.fluxcd.io_Kustomization"), "v": "v1"}]}}}))
             .unwrap());
-            let mut ks: crate::objects::FluxObject = serde_json::from_value(json!({
+            let mut ks: crate::model::objects::FluxObject = serde_json::from_value(json!({
                 "metadata": {"name": name, "namespace": "ns", "generation": 1, "labels": owned(rset),
                              "annotations": {"event.toolkit.fluxcd.io/change_request": "7"}},
                 "spec": {"postBuild": {"substitute": {"COMMIT_SHA": HEAD}}},

@@ -4,13 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::cli::ListArgs;
-use crate::client::Session;
+use crate::cluster::client::Session;
+use crate::cluster::live::Live;
 use crate::commands::list;
-use crate::environments::{self, PodProblems};
 use crate::error::Result;
-use crate::health::Status;
-use crate::live::Live;
-use crate::snapshot::Snapshot;
+use crate::model::environments::{self, PodProblems};
+use crate::model::health::Status;
+use crate::model::snapshot::Snapshot;
 
 fn render(
     snapshot: &Snapshot,

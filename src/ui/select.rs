@@ -2,11 +2,11 @@
 //! the reference is omitted on a terminal.
 use std::io::IsTerminal;
 
-use crate::client::Session;
-use crate::environments::{self, Catalog, Environment, PodProblems};
+use crate::cluster::client::Session;
 use crate::error::{Error, Result};
-use crate::reference::{self, Resolution};
-use crate::snapshot::{self, Kind, Snapshot};
+use crate::model::environments::{self, Catalog, Environment, PodProblems};
+use crate::model::reference::{self, Resolution};
+use crate::model::snapshot::{Kind, Snapshot};
 
 /// Prints one warning per unreadable kind and namespace to stderr.
 pub fn warn_problems(snapshot: &Snapshot) {
@@ -35,7 +35,7 @@ pub async fn load(mut session: Session, env: Option<&str>) -> Result<Loaded> {
         session.namespace = ns;
         session.all_namespaces = false;
     }
-    let snapshot = snapshot::fetch(&session).await?;
+    let snapshot = crate::cluster::read::fetch(&session).await?;
     warn_problems(&snapshot);
     let catalog = environments::build(&snapshot, &PodProblems::new());
     Ok(Loaded {
@@ -139,14 +139,14 @@ pub async fn elsewhere_hint(session: &Session) -> Option<String> {
     if session.all_namespaces {
         return None;
     }
-    let providers: Vec<crate::objects::Provider> =
-        snapshot::list_items(session, &Kind::Provider.list_path(None))
+    let providers: Vec<crate::model::objects::Provider> =
+        crate::cluster::read::list_items(session, &Kind::Provider.list_path(None))
             .await
             .ok()?;
     let mut namespaces: Vec<String> = providers
         .iter()
         .filter(|p| {
-            crate::flux::is_change_request_type(&p.spec.type_)
+            crate::model::flux::is_change_request_type(&p.spec.type_)
                 && !p.status.exported_inputs.is_empty()
         })
         .map(|p| p.metadata.namespace.clone())

@@ -1,5 +1,5 @@
 //! The API resources this tool reads and drives, and the Flux conventions it relies on.
-use kube::api::ApiResource;
+use kube::core::ApiResource;
 use kube::core::GroupVersionKind;
 
 pub const FLUX_OPERATOR_GROUP: &str = "fluxcd.controlplane.io";

@@ -12,10 +12,10 @@ use serde::de::DeserializeOwned;
 
 use futures::stream::BoxStream;
 
-use crate::client::Session;
+use crate::cluster::client::Session;
 use crate::error::Result;
-use crate::select;
-use crate::snapshot::{self, Kind, Snapshot};
+use crate::model::snapshot::{Kind, Snapshot};
+use crate::ui::select;
 
 /// One watched collection: a kind in a namespace (or all namespaces).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,10 +26,10 @@ struct Target {
 
 #[derive(Debug, Clone)]
 enum Typed {
-    Provider(crate::objects::Provider),
-    ResourceSet(crate::objects::ResourceSet),
-    Flux(crate::objects::FluxObject),
-    Object(crate::objects::Object),
+    Provider(crate::model::objects::Provider),
+    ResourceSet(crate::model::objects::ResourceSet),
+    Flux(crate::model::objects::FluxObject),
+    Object(crate::model::objects::Object),
 }
 
 fn convert<T: DeserializeOwned>(obj: &DynamicObject) -> Option<T> {
@@ -43,7 +43,7 @@ fn typed(kind: Kind, obj: &DynamicObject) -> Option<Typed> {
         Kind::Provider => Typed::Provider(convert(obj)?),
         Kind::ResourceSet => Typed::ResourceSet(convert(obj)?),
         Kind::Kustomization | Kind::HelmRelease => {
-            let mut f: crate::objects::FluxObject = convert(obj)?;
+            let mut f: crate::model::objects::FluxObject = convert(obj)?;
             f.kind = kind.kind_name().to_string();
             Typed::Flux(f)
         }
@@ -57,7 +57,7 @@ struct Stores {
     pending: BTreeMap<Target, Vec<Typed>>,
 }
 
-fn meta_of(t: &Typed) -> &crate::objects::Meta {
+fn meta_of(t: &Typed) -> &crate::model::objects::Meta {
     match t {
         Typed::Provider(p) => &p.metadata,
         Typed::ResourceSet(r) => &r.metadata,
@@ -67,7 +67,11 @@ fn meta_of(t: &Typed) -> &crate::objects::Meta {
 }
 
 /// Keeps `out`'s objects of `kind` (optionally in one namespace) only where `keep` says so.
-fn retain_kind(out: &mut Snapshot, kind: Kind, keep: impl Fn(&crate::objects::Meta) -> bool) {
+fn retain_kind(
+    out: &mut Snapshot,
+    kind: Kind,
+    keep: impl Fn(&crate::model::objects::Meta) -> bool,
+) {
     match kind {
         Kind::Provider => out.providers.retain(|p| keep(&p.metadata)),
         Kind::ResourceSet => out.resource_sets.retain(|r| keep(&r.metadata)),
@@ -104,7 +108,7 @@ impl Stores {
                 o.metadata.namespace.clone().unwrap_or_default(),
                 o.metadata.name.clone().unwrap_or_default(),
             );
-            move |m: &crate::objects::Meta| !(m.namespace == ns && m.name == name)
+            move |m: &crate::model::objects::Meta| !(m.namespace == ns && m.name == name)
         };
         match event {
             watcher::Event::Apply(o) => {
@@ -208,7 +212,7 @@ pub struct Live {
 impl Live {
     /// Lists everything once (warnings for unreadable kinds go to stderr) and starts the watches.
     pub async fn start(session: &Session) -> Result<Live> {
-        let first = snapshot::fetch(session).await?;
+        let first = crate::cluster::read::fetch(session).await?;
         select::warn_problems(&first);
         let targets = targets(session, &first);
         let streams = targets.iter().enumerate().map(|(i, t)| {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::flux::PREVIEW_URL_ANNOTATION;
-use crate::inventory::ObjectRef;
+use crate::model::flux::PREVIEW_URL_ANNOTATION;
+use crate::model::inventory::ObjectRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

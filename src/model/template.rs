@@ -7,7 +7,7 @@
 //! fewer objects or none, never an error.
 use serde_json::{Map, Value};
 
-use crate::objects::ResourceSetSpec;
+use crate::model::objects::ResourceSetSpec;
 
 /// Go template keywords (and comments) whose actions print nothing.
 const SILENT: [&str; 10] = [

@@ -144,7 +144,7 @@ pub async fn config_from_flags(global: &GlobalArgs) -> Result<(Config, String)> 
     }
     if let Some(ns) = &global.namespace {
         // It becomes part of request paths: only a namespace name may.
-        if !crate::reference::is_namespace_name(ns) {
+        if !crate::model::reference::is_namespace_name(ns) {
             return Err(Error::Usage(format!(
                 "invalid namespace {:?}: a namespace name is at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
                 crate::sanitize::line(ns)

@@ -7,15 +7,15 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::attribution::{self, PrKey, Rule};
-use crate::deployed;
-use crate::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
-use crate::health::{self, Dependency, Health, PodProblem, Status};
-use crate::inventory::{self, ObjectRef};
-use crate::objects::{FluxObject, Meta, Object, Provider, ResourceSet, find_condition};
-use crate::snapshot::{Kind, Snapshot};
-use crate::urls::{self, Url, UrlSource};
-use crate::{permute, template};
+use crate::model::attribution::{self, PrKey, Rule};
+use crate::model::deployed;
+use crate::model::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
+use crate::model::health::{self, Dependency, Health, PodProblem, Status};
+use crate::model::inventory::{self, ObjectRef};
+use crate::model::objects::{FluxObject, Meta, Object, Provider, ResourceSet, find_condition};
+use crate::model::snapshot::{Kind, Snapshot};
+use crate::model::urls::{self, Url, UrlSource};
+use crate::model::{permute, template};
 
 /// What `-o json|yaml` prints for an environment; field names are part of the interface.
 #[derive(Debug, Clone, Serialize)]

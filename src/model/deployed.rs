@@ -3,8 +3,8 @@
 //! GitRepository ref). The template says where; the rendered objects say what.
 use serde_json::Value;
 
-use crate::flux::COMMIT_ANNOTATION;
-use crate::objects::FluxObject;
+use crate::model::flux::COMMIT_ANNOTATION;
+use crate::model::objects::FluxObject;
 
 /// A place in a rendered object where the template writes `inputs.sha`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct ShaPath {
 pub const SHA_INPUT: &str = "inputs.sha";
 
 /// Finds the string leaves of templated objects (`spec.resources`, or the documents of a
-/// `resourcesTemplate`: see [`crate::template`]) that use the input `sha_input`.
+/// `resourcesTemplate`: see [`crate::model::template`]) that use the input `sha_input`.
 pub fn sha_paths(objects: &[Value], sha_input: &str) -> Vec<ShaPath> {
     let mut out = Vec::new();
     for r in objects {
@@ -40,7 +40,7 @@ pub fn sha_paths(objects: &[Value], sha_input: &str) -> Vec<ShaPath> {
 
 fn walk(v: &Value, input: &str, pointer: &mut String, found: &mut impl FnMut(&str)) {
     match v {
-        Value::String(s) if crate::template::uses(s, input) => found(pointer),
+        Value::String(s) if crate::model::template::uses(s, input) => found(pointer),
         Value::Object(map) => {
             for (k, child) in map {
                 let len = pointer.len();
@@ -171,11 +171,11 @@ mod tests {
 
     #[test]
     fn finds_the_sha_in_a_resources_template() {
-        let spec: crate::objects::ResourceSetSpec = serde_json::from_value(json!({
+        let spec: crate::model::objects::ResourceSetSpec = serde_json::from_value(json!({
             "resourcesTemplate": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-<< inputs.id >>\n  annotations:\n    note: «<< inputs.title | default \"\" >>»\nspec:\n  <<- if true >>\n  postBuild:\n    substitute:\n      COMMIT_SHA: \"<< inputs.sha >>\"\n  <<- end >>\n"
         }))
         .unwrap();
-        let paths = sha_paths(&crate::template::all_objects(&spec), SHA_INPUT);
+        let paths = sha_paths(&crate::model::template::all_objects(&spec), SHA_INPUT);
         assert_eq!(
             paths,
             [ShaPath {

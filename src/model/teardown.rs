@@ -17,12 +17,12 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::attribution::{self, PrKey, Rule};
-use crate::environments::{self, ProviderInfo};
-use crate::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
-use crate::inventory::{self, ObjectRef};
-use crate::objects::{FluxObject, Meta, Provider, ResourceSet};
-use crate::snapshot::{Kind, Snapshot};
+use crate::model::attribution::{self, PrKey, Rule};
+use crate::model::environments::{self, ProviderInfo};
+use crate::model::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
+use crate::model::inventory::{self, ObjectRef};
+use crate::model::objects::{FluxObject, Meta, Provider, ResourceSet};
+use crate::model::snapshot::{Kind, Snapshot};
 
 /// `kustomize.toolkit.fluxcd.io/prune: disabled` keeps an object from kustomize-controller's
 /// garbage collection; `fluxcd.controlplane.io/prune: disabled` from the Flux Operator's.
@@ -256,7 +256,7 @@ pub fn leftover_reads(
         namespace: namespace.to_string(),
         name: resource_set.to_string(),
     };
-    let mut reads: Vec<LeftoverRead> = crate::template::all_objects(&rset.spec)
+    let mut reads: Vec<LeftoverRead> = crate::model::template::all_objects(&rset.spec)
         .iter()
         .filter_map(|o| {
             let api_version = o.get("apiVersion")?.as_str()?;
@@ -282,7 +282,7 @@ pub fn leftover_reads(
                 // objects copied elsewhere with their labels. Not looked for.
                 Some(n) if n.contains("<<") => return None,
                 // A namespace name, or nothing: it goes into a request path.
-                Some(n) if !crate::reference::is_namespace_name(n) => return None,
+                Some(n) if !crate::model::reference::is_namespace_name(n) => return None,
                 Some(n) => n.to_string(),
                 // The operator puts namespaced objects without one in the ResourceSet's.
                 None => namespace.to_string(),
@@ -344,7 +344,7 @@ fn flux_ref(f: &FluxObject) -> ObjectRef {
     ObjectRef::new(group, &f.kind, &f.metadata.namespace, &f.metadata.name)
 }
 
-fn entries_of(inv: Option<&crate::objects::Inventory>) -> Vec<ObjectRef> {
+fn entries_of(inv: Option<&crate::model::objects::Inventory>) -> Vec<ObjectRef> {
     inv.map(|i| inventory::parse_entries(&i.entries))
         .unwrap_or_default()
 }
@@ -745,8 +745,9 @@ fn other_number<'a>(name: &'a str, id: &str) -> Option<&'a str> {
 
 /// A Flux object or another ResourceSet whose inventory lists `r`, if one does.
 fn listed_elsewhere(snapshot: &Snapshot, r: &ObjectRef, rset: &ObjectRef) -> Option<ObjectRef> {
-    let lists =
-        |inv: Option<&crate::objects::Inventory>| entries_of(inv).iter().any(|e| e.same_object(r));
+    let lists = |inv: Option<&crate::model::objects::Inventory>| {
+        entries_of(inv).iter().any(|e| e.same_object(r))
+    };
     snapshot
         .flux
         .iter()
@@ -817,7 +818,7 @@ fn keep_child(
 pub fn subjects(
     snapshot: &Snapshot,
     catalog: &environments::Catalog,
-    reference: &crate::reference::Reference,
+    reference: &crate::model::reference::Reference,
 ) -> Vec<(Subject, Plan)> {
     let mut out = Vec::new();
     for set in &catalog.preview_sets {
@@ -1064,7 +1065,7 @@ mod tests {
         .unwrap()
     }
 
-    fn deployment(name: &str, labels: Value, annotations: Value) -> crate::objects::Object {
+    fn deployment(name: &str, labels: Value, annotations: Value) -> crate::model::objects::Object {
         serde_json::from_value(json!({
             "metadata": {"name": name, "namespace": NS, "labels": labels, "annotations": annotations}
         }))

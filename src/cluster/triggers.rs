@@ -13,13 +13,13 @@ use kube::core::GroupVersionKind;
 use kube::runtime::watcher;
 use serde_json::{Value, json};
 
-use crate::client::Session;
+use crate::cluster::client::Session;
 use crate::error::{Error, Result};
-use crate::flux::{
+use crate::model::flux::{
     FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION,
 };
-use crate::inventory::ObjectRef;
-use crate::progress::Progress;
+use crate::model::inventory::ObjectRef;
+use crate::ui::progress::Progress;
 
 /// An object to drive, with its API resource.
 #[derive(Debug, Clone)]

@@ -5,9 +5,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::flux::RECONCILE_ANNOTATION;
-use crate::inventory::ObjectRef;
-use crate::objects::{Condition, FluxObject, Object, ResourceSet, find_condition};
+use crate::model::flux::RECONCILE_ANNOTATION;
+use crate::model::inventory::ObjectRef;
+use crate::model::objects::{Condition, FluxObject, Object, ResourceSet, find_condition};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Status {
@@ -380,7 +380,7 @@ pub fn evaluate(input: &Input<'_>) -> Health {
         }
     }
     if let (Some(head), Some(deployed)) = (input.head_sha, input.deployed_sha)
-        && !crate::deployed::same_commit(head, deployed)
+        && !crate::model::deployed::same_commit(head, deployed)
     {
         findings.push(Health::new(
             Status::Outdated,

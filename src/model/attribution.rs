@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::flux::CHANGE_REQUEST_ANNOTATION;
-use crate::inventory::ObjectRef;
+use crate::model::flux::CHANGE_REQUEST_ANNOTATION;
+use crate::model::inventory::ObjectRef;
 
 /// The rule that attributed an object to its environment (shown by `get`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

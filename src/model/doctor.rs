@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::environments::{Catalog, resolve_inputs};
-use crate::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
-use crate::objects::{Provider, ResourceSet};
-use crate::snapshot::Snapshot;
-use crate::{permute, template};
+use crate::model::environments::{Catalog, resolve_inputs};
+use crate::model::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
+use crate::model::objects::{Provider, ResourceSet};
+use crate::model::snapshot::Snapshot;
+use crate::model::{permute, template};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,7 +158,9 @@ fn rset_ref(r: &ResourceSet) -> String {
 
 /// Go durations as the operator reads `reconcileEvery` (`5m`, `1h30m`, `90s`).
 fn seconds(text: &str) -> Option<u64> {
-    crate::cli::parse_duration(text).ok().map(|d| d.as_secs())
+    crate::model::duration::parse_duration(text)
+        .ok()
+        .map(|d| d.as_secs())
 }
 
 /// The template text of a ResourceSet: `resources` as JSON plus `resourcesTemplate` and steps.

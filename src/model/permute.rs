@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::attribution::{self, PrKey, Rule};
-use crate::flux;
-use crate::inventory::ObjectRef;
-use crate::objects::{Provider, ResourceSet, ResourceSetSpec};
+use crate::model::attribution::{self, PrKey, Rule};
+use crate::model::flux;
+use crate::model::inventory::ObjectRef;
+use crate::model::objects::{Provider, ResourceSet, ResourceSetSpec};
 
 /// The operator refuses to render more combinations than this (the ResourceSet stalls).
 pub const MAX_COMBINATIONS: usize = 10_000;
@@ -371,13 +371,13 @@ mod tests {
         // An annotation naming a PR narrows to the combinations holding it; one naming no PR of
         // them makes it nobody's.
         let ann = BTreeMap::from([(
-            crate::flux::CHANGE_REQUEST_ANNOTATION.to_string(),
+            crate::model::flux::CHANGE_REQUEST_ANNOTATION.to_string(),
             "35".to_string(),
         )]);
         let got = attribute(&[entry("app-12-34-35")], &combos, |_| Some(&ann));
         assert_eq!(got[0].as_ref().map(|x| x.0), Some(1));
         let other = BTreeMap::from([(
-            crate::flux::CHANGE_REQUEST_ANNOTATION.to_string(),
+            crate::model::flux::CHANGE_REQUEST_ANNOTATION.to_string(),
             "99".to_string(),
         )]);
         assert_eq!(

@@ -82,7 +82,7 @@ impl fmt::Display for ObjectRef {
     }
 }
 
-pub fn parse_entries(entries: &[crate::objects::InventoryEntry]) -> Vec<ObjectRef> {
+pub fn parse_entries(entries: &[crate::model::objects::InventoryEntry]) -> Vec<ObjectRef> {
     entries
         .iter()
         .filter_map(|e| ObjectRef::parse(&e.id, &e.v))

@@ -1,6 +1,6 @@
 //! How users name an environment: `1234`, `api-pr-envs/1234`, `app-dev/api-pr-envs/1234`, with
 //! `@provider` after the id when two providers of a ResourceSet export the same id.
-use crate::environments::Environment;
+use crate::model::environments::Environment;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {

@@ -1,0 +1,162 @@
+//! The snapshot: what one read of the cluster returned, typed (`cluster::read` fills it: one LIST
+//! per kind per scope). Kinds whose API is not served are recorded as missing, forbidden reads as
+//! problems; the pure functions of the model work on it.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::model::objects::{FluxObject, Object, Provider, ResourceSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Provider,
+    ResourceSet,
+    Kustomization,
+    HelmRelease,
+    Ingress,
+    HttpRoute,
+    Service,
+    Deployment,
+    StatefulSet,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Kind::Provider,
+        Kind::ResourceSet,
+        Kind::Kustomization,
+        Kind::HelmRelease,
+        Kind::Ingress,
+        Kind::HttpRoute,
+        Kind::Service,
+        Kind::Deployment,
+        Kind::StatefulSet,
+    ];
+
+    /// (group, version, plural)
+    pub fn api(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kind::Provider => ("fluxcd.controlplane.io", "v1", "resourcesetinputproviders"),
+            Kind::ResourceSet => ("fluxcd.controlplane.io", "v1", "resourcesets"),
+            Kind::Kustomization => ("kustomize.toolkit.fluxcd.io", "v1", "kustomizations"),
+            Kind::HelmRelease => ("helm.toolkit.fluxcd.io", "v2", "helmreleases"),
+            Kind::Ingress => ("networking.k8s.io", "v1", "ingresses"),
+            Kind::HttpRoute => ("gateway.networking.k8s.io", "v1", "httproutes"),
+            Kind::Service => ("", "v1", "services"),
+            Kind::Deployment => ("apps", "v1", "deployments"),
+            Kind::StatefulSet => ("apps", "v1", "statefulsets"),
+        }
+    }
+
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            Kind::Provider => "ResourceSetInputProvider",
+            Kind::ResourceSet => "ResourceSet",
+            Kind::Kustomization => "Kustomization",
+            Kind::HelmRelease => "HelmRelease",
+            Kind::Ingress => "Ingress",
+            Kind::HttpRoute => "HTTPRoute",
+            Kind::Service => "Service",
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+        }
+    }
+
+    pub fn of(group: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.api().0 == group && k.kind_name() == kind)
+    }
+
+    /// The collection URL for a scope (`None`: all namespaces).
+    pub fn list_path(self, namespace: Option<&str>) -> String {
+        let (group, version, plural) = self.api();
+        let base = if group.is_empty() {
+            format!("/api/{version}")
+        } else {
+            format!("/apis/{group}/{version}")
+        };
+        match namespace {
+            Some(ns) => format!("{base}/namespaces/{ns}/{plural}"),
+            None => format!("{base}/{plural}"),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (group, _, plural) = self.api();
+        if group.is_empty() {
+            write!(f, "{plural}")
+        } else {
+            write!(f, "{plural}.{group}")
+        }
+    }
+}
+
+/// A read that did not return objects, for one kind in one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadProblem {
+    pub kind: Kind,
+    /// `None`: the cluster scope (`-A`).
+    pub namespace: Option<String>,
+    pub forbidden: bool,
+    pub message: String,
+}
+
+impl ReadProblem {
+    pub fn warning(&self) -> String {
+        let scope = match &self.namespace {
+            Some(ns) => format!("in namespace {ns}"),
+            None => "at the cluster scope".to_string(),
+        };
+        if self.forbidden {
+            format!(
+                "cannot list {} {scope} (forbidden); affected columns show <forbidden>",
+                self.kind
+            )
+        } else {
+            format!("cannot list {} {scope}: {}", self.kind, self.message)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// `None`: all namespaces.
+    pub scope: Option<String>,
+    pub providers: Vec<Provider>,
+    pub resource_sets: Vec<ResourceSet>,
+    /// Kustomizations and HelmReleases (with `kind` set).
+    pub flux: Vec<FluxObject>,
+    pub objects: BTreeMap<Kind, Vec<Object>>,
+    /// Kinds whose API the server does not serve (CRD not installed).
+    pub missing: BTreeSet<Kind>,
+    pub problems: Vec<ReadProblem>,
+    /// Objects of kinds none of [`Kind`] reads that carry a ResourceSet's owner labels, with
+    /// their metadata. Only `delete` reads them, for a PR that is no longer exported: the Flux
+    /// Operator leaves `fluxcd.controlplane.io/prune: disabled` objects behind, out of its
+    /// inventory, and they may be of any kind the ResourceSet's templates produce.
+    pub leftovers: Vec<(
+        crate::model::inventory::ObjectRef,
+        crate::model::objects::Meta,
+    )>,
+}
+
+impl Snapshot {
+    pub fn forbidden(&self, kind: Kind, namespace: &str) -> bool {
+        self.problems.iter().any(|p| {
+            p.kind == kind && p.forbidden && p.namespace.as_deref().is_none_or(|ns| ns == namespace)
+        })
+    }
+
+    /// Whether reading `kind` failed for `namespace` (forbidden or otherwise).
+    pub fn unreadable(&self, kind: Kind, namespace: &str) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.kind == kind && p.namespace.as_deref().is_none_or(|ns| ns == namespace))
+    }
+
+    pub fn objects_of(&self, kind: Kind) -> &[Object] {
+        self.objects.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+}

@@ -1,0 +1,5 @@
+//! What reaches a terminal: output formats, progress, the picker, and the sanitiser every
+//! untrusted string goes through.
+pub mod output;
+pub mod progress;
+pub mod select;
