@@ -12,6 +12,9 @@
 #                           the same plus kube-controller-manager, kube-scheduler, KWOK (fake nodes whose
 #                           pods go Running and Ready), the Flux Operator, source-controller and
 #                           kustomize-controller, all out of cluster; prints KP_STACK_* `export` lines
+#   testenv.sh up --old-flux  a fixture control plane with the CRDs of Flux v2.2.3 (HelmRelease
+#                           only at v2beta1/v2beta2): the plugin must read what an older Flux
+#                           serves; prints KP_OLDFLUX_* `export` lines
 #   testenv.sh down         stop exactly what `up` started (by PID) and remove its state
 #   testenv.sh env          print the `export` lines of a running control plane
 #
@@ -168,6 +171,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 alive() { [[ -f $state/$1.pid ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
 is_stack() { [[ -f $state/stack ]]; }
+is_old_flux() { [[ -f $state/old-flux ]]; }
 
 # The namespace the Flux controllers and the operator consider theirs (RUNTIME_NAMESPACE).
 runtime_ns=flux-system
@@ -183,6 +187,13 @@ export KP_STACK_KUBECONFIG_RESTRICTED='$state/restricted.kubeconfig'
 export KP_STACK_AUDIT_LOG='$state/audit.log'
 export KP_STACK_RUNTIME_NAMESPACE='$runtime_ns'
 export KP_STACK_ARTIFACT_SERVER='http://127.0.0.1:$(cat "$state/source-storage.port")'
+EOF
+        return
+    fi
+    if is_old_flux; then
+        cat <<EOF
+export KP_OLDFLUX_DIR='$state'
+export KP_OLDFLUX_KUBECONFIG_ADMIN='$state/admin.kubeconfig'
 EOF
         return
     fi
@@ -433,11 +444,12 @@ N
 }
 
 cmd_up() {
-    local stack=
+    local stack= old_flux=
     case ${1:-} in
         --stack) stack=1 ;;
+        --old-flux) old_flux=1 ;;
         '') ;;
-        *) die "unknown option $1 (usage: up [--stack])" ;;
+        *) die "unknown option $1 (usage: up [--stack | --old-flux])" ;;
     esac
     if alive apiserver && alive etcd; then
         if [[ -n $stack ]] && ! is_stack; then die "$state holds a fixture control plane, not the stack"; fi
@@ -448,12 +460,15 @@ cmd_up() {
     if [[ -n $stack ]]; then cmd_build_stack; else build_k8s; fi
     mkdir -p "$state"; chmod 700 "$state"
     if [[ -n $stack ]]; then touch "$state/stack"; fi
+    if [[ -n $old_flux ]]; then touch "$state/old-flux"; fi
     local t0=$SECONDS
     start_control_plane
     if [[ -n $stack ]]; then
         install_crds "$here/crds.lock" "$here/stack-crds.lock"
         log "API server ready, CRDs installed in $((SECONDS - t0))s; starting the controllers"
         start_stack
+    elif [[ -n $old_flux ]]; then
+        install_crds "$here/crds-flux-2.2.lock"
     else
         install_crds "$here/crds.lock"
     fi

@@ -149,8 +149,9 @@ impl Stores {
     }
 }
 
-fn api_resource(kind: Kind) -> ApiResource {
-    let (group, version, plural) = kind.api();
+/// The API of a kind at the version the first read used (discovery may have chosen an older one).
+fn api_resource(kind: Kind, version: &str) -> ApiResource {
+    let (group, _, plural) = kind.api();
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk(group, version, kind.kind_name()),
         plural,
@@ -216,7 +217,7 @@ impl Live {
         select::warn_problems(&first);
         let targets = targets(session, &first);
         let streams = targets.iter().enumerate().map(|(i, t)| {
-            let ar = api_resource(t.kind);
+            let ar = api_resource(t.kind, first.version_of(t.kind));
             let api: Api<DynamicObject> = match &t.namespace {
                 Some(ns) => Api::namespaced_with(session.watch_client.clone(), ns, &ar),
                 None => Api::all_with(session.watch_client.clone(), &ar),

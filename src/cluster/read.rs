@@ -1,6 +1,6 @@
 //! Reading the cluster into a snapshot: one LIST per kind per scope, all issued concurrently.
 //! Kinds whose API is not served are skipped; forbidden reads are recorded, not fatal.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::cluster::client::Session;
 use crate::error::Result;
 use crate::model::objects::{FluxObject, Object, Provider, ResourceSet};
-use crate::model::snapshot::{Kind, ReadProblem, Snapshot};
+use crate::model::snapshot::{self, Kind, ReadProblem, Served, Snapshot};
 
 #[derive(Deserialize)]
 struct RawList<T> {
@@ -58,12 +58,72 @@ pub async fn list_or_warn<T: DeserializeOwned>(
     }
 }
 
+/// Served API groups and their versions, from one discovery request: aggregated discovery
+/// (`/apis` as `APIGroupDiscoveryList`, Kubernetes 1.30+ by default) or, from an older server, the
+/// plain `APIGroupList` of the same path. `None` when it cannot be read: every kind is then read
+/// at its preferred version, as before discovery.
+pub async fn discover(session: &Session) -> Option<BTreeMap<String, Vec<String>>> {
+    #[derive(Deserialize)]
+    struct Groups {
+        #[serde(default)]
+        items: Vec<AggregatedGroup>,
+        #[serde(default)]
+        groups: Vec<PlainGroup>,
+    }
+    #[derive(Deserialize)]
+    struct AggregatedGroup {
+        #[serde(default)]
+        metadata: NameOnly,
+        #[serde(default)]
+        versions: Vec<VersionOnly>,
+    }
+    #[derive(Deserialize, Default)]
+    struct NameOnly {
+        #[serde(default)]
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        #[serde(default)]
+        version: String,
+    }
+    #[derive(Deserialize)]
+    struct PlainGroup {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        versions: Vec<VersionOnly>,
+    }
+    let request = http::Request::get("/apis")
+        .header(
+            http::header::ACCEPT,
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json",
+        )
+        .body(Vec::new())
+        .ok()?;
+    let found: Groups = session.client.request(request).await.ok()?;
+    let versions = |v: Vec<VersionOnly>| v.into_iter().map(|v| v.version).collect();
+    let mut out: BTreeMap<String, Vec<String>> = found
+        .items
+        .into_iter()
+        .map(|g| (g.metadata.name, versions(g.versions)))
+        .collect();
+    out.extend(
+        found
+            .groups
+            .into_iter()
+            .map(|g| (g.name, versions(g.versions))),
+    );
+    (!out.is_empty()).then_some(out)
+}
+
 async fn list<T: DeserializeOwned>(
     session: &Session,
     kind: Kind,
+    version: &str,
     namespace: Option<&str>,
 ) -> Result<Outcome<T>> {
-    match list_items(session, &kind.list_path(namespace)).await {
+    match list_items(session, &kind.list_path_at(version, namespace)).await {
         Ok(items) => Ok(Outcome::Items(items)),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Outcome::Missing),
         Err(kube::Error::Api(status)) if status.code == 403 => Ok(Outcome::Problem(ReadProblem {
@@ -103,9 +163,12 @@ fn absorb<T>(outcome: Outcome<T>, kind: Kind, snapshot: &mut Snapshot) -> Vec<T>
     }
 }
 
-/// Everything `list`/`get` need, for the session's scope: one LIST per kind, concurrently; then,
-/// when scoped to a namespace, one LIST of Kustomizations and HelmReleases per other namespace that
-/// per-PR objects depend on (a bounded number, independent of the number of environments).
+/// Everything `list`/`get` need, for the session's scope: one LIST per kind, concurrently, at each
+/// kind's preferred version; a kind the server serves only at an older version we read (HelmRelease
+/// `v2beta2` on Flux 2.2) is found by one discovery request and listed again at that version.
+/// Then, when scoped to a namespace, one LIST of Kustomizations and HelmReleases per other
+/// namespace that per-PR objects depend on (a bounded number, independent of the number of
+/// environments).
 pub async fn fetch(session: &Session) -> Result<Snapshot> {
     let scope = session.scope().map(str::to_string);
     let ns = scope.as_deref();
@@ -113,17 +176,57 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
         scope: scope.clone(),
         ..Default::default()
     };
-    let (providers, rsets, ks, hr, ing, routes, svc, deploy, sts) = futures::try_join!(
-        list::<Provider>(session, Kind::Provider, ns),
-        list::<ResourceSet>(session, Kind::ResourceSet, ns),
-        list::<FluxObject>(session, Kind::Kustomization, ns),
-        list::<FluxObject>(session, Kind::HelmRelease, ns),
-        list::<Object>(session, Kind::Ingress, ns),
-        list::<Object>(session, Kind::HttpRoute, ns),
-        list::<Object>(session, Kind::Service, ns),
-        list::<Object>(session, Kind::Deployment, ns),
-        list::<Object>(session, Kind::StatefulSet, ns),
+    let v = |k: Kind| k.api().1;
+    let (providers, rsets, mut ks, mut hr, ing, mut routes, svc, deploy, sts) = futures::try_join!(
+        list::<Provider>(session, Kind::Provider, v(Kind::Provider), ns),
+        list::<ResourceSet>(session, Kind::ResourceSet, v(Kind::ResourceSet), ns),
+        list::<FluxObject>(session, Kind::Kustomization, v(Kind::Kustomization), ns),
+        list::<FluxObject>(session, Kind::HelmRelease, v(Kind::HelmRelease), ns),
+        list::<Object>(session, Kind::Ingress, v(Kind::Ingress), ns),
+        list::<Object>(session, Kind::HttpRoute, v(Kind::HttpRoute), ns),
+        list::<Object>(session, Kind::Service, v(Kind::Service), ns),
+        list::<Object>(session, Kind::Deployment, v(Kind::Deployment), ns),
+        list::<Object>(session, Kind::StatefulSet, v(Kind::StatefulSet), ns),
     )?;
+    // A kind with older versions we read that is not served at its preferred one: one discovery
+    // request says whether an older Flux serves it at another (HelmRelease v2beta2 on Flux 2.2),
+    // and it is listed again there. A current cluster never pays for it.
+    let not_found = |k: Kind| match k {
+        Kind::Kustomization => matches!(ks, Outcome::Missing),
+        Kind::HelmRelease => matches!(hr, Outcome::Missing),
+        Kind::HttpRoute => matches!(routes, Outcome::Missing),
+        _ => false,
+    };
+    let retry: Vec<Kind> = Kind::ALL.into_iter().filter(|k| not_found(*k)).collect();
+    if !retry.is_empty()
+        && let Some(groups) = discover(session).await
+    {
+        for kind in retry {
+            match snapshot::choose(kind, &groups) {
+                Served::At(version) if version != kind.api().1 => {
+                    match kind {
+                        Kind::Kustomization => ks = list(session, kind, version, ns).await?,
+                        Kind::HelmRelease => hr = list(session, kind, version, ns).await?,
+                        Kind::HttpRoute => routes = list(session, kind, version, ns).await?,
+                        _ => continue,
+                    }
+                    snapshot.versions.insert(kind, version.to_string());
+                }
+                Served::Unsupported(served) => snapshot.problems.push(ReadProblem {
+                    kind,
+                    namespace: None,
+                    forbidden: false,
+                    message: format!(
+                        "{} is served at {} only; this plugin reads {}",
+                        kind.api().0,
+                        served.join(", "),
+                        kind.versions().join(", ")
+                    ),
+                }),
+                _ => {}
+            }
+        }
+    }
     snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);
     snapshot.resource_sets = absorb(rsets, Kind::ResourceSet, &mut snapshot);
     let mut flux = absorb(ks, Kind::Kustomization, &mut snapshot);
@@ -169,11 +272,15 @@ async fn fetch_dependencies(session: &Session, scope: &str, snapshot: &mut Snaps
         .map(|(ns, _)| ns)
         .filter(|ns| ns != scope)
         .collect();
+    let kinds: Vec<(Kind, String)> = [Kind::Kustomization, Kind::HelmRelease]
+        .into_iter()
+        .filter(|k| !snapshot.missing.contains(k))
+        .map(|k| (k, snapshot.version_of(k).to_string()))
+        .collect();
     let reads = namespaces.iter().flat_map(|ns| {
-        [Kind::Kustomization, Kind::HelmRelease]
-            .into_iter()
-            .filter(|k| !snapshot.missing.contains(k))
-            .map(move |k| async move { (k, list::<FluxObject>(session, k, Some(ns)).await) })
+        kinds.iter().map(move |(k, version)| async move {
+            (*k, list::<FluxObject>(session, *k, version, Some(ns)).await)
+        })
     });
     for (kind, outcome) in futures::future::join_all(reads).await {
         let mut v = absorb(outcome?, kind, snapshot);
@@ -192,8 +299,8 @@ pub async fn fetch_catalog_sources(session: &Session) -> Result<Snapshot> {
         ..Default::default()
     };
     let (providers, rsets) = futures::try_join!(
-        list::<Provider>(session, Kind::Provider, ns),
-        list::<ResourceSet>(session, Kind::ResourceSet, ns),
+        list::<Provider>(session, Kind::Provider, "v1", ns),
+        list::<ResourceSet>(session, Kind::ResourceSet, "v1", ns),
     )?;
     snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);
     snapshot.resource_sets = absorb(rsets, Kind::ResourceSet, &mut snapshot);

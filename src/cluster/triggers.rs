@@ -62,6 +62,13 @@ impl Target {
             }
             _ => return None,
         };
+        // An inventory entry names the version its applier used; on an older Flux that is the
+        // one served (HelmRelease v2beta2).
+        let version = if r.version.is_empty() {
+            version
+        } else {
+            r.version.as_str()
+        };
         Some(Target::new(
             &r.group,
             version,

@@ -47,6 +47,18 @@ impl Kind {
         }
     }
 
+    /// The versions of the API this plugin reads, preferred first: older Flux releases serve only
+    /// the older ones (HelmRelease `v2beta2` before Flux 2.3, for example), and the fields read
+    /// are the same in each.
+    pub fn versions(self) -> &'static [&'static str] {
+        match self {
+            Kind::Kustomization => &["v1", "v1beta2"],
+            Kind::HelmRelease => &["v2", "v2beta2", "v2beta1"],
+            Kind::HttpRoute => &["v1", "v1beta1"],
+            _ => &["v1"],
+        }
+    }
+
     pub fn kind_name(self) -> &'static str {
         match self {
             Kind::Provider => "ResourceSetInputProvider",
@@ -67,9 +79,14 @@ impl Kind {
             .find(|k| k.api().0 == group && k.kind_name() == kind)
     }
 
-    /// The collection URL for a scope (`None`: all namespaces).
+    /// The collection URL for a scope (`None`: all namespaces), at the preferred version.
     pub fn list_path(self, namespace: Option<&str>) -> String {
-        let (group, version, plural) = self.api();
+        self.list_path_at(self.api().1, namespace)
+    }
+
+    /// The collection URL for a scope at `version`.
+    pub fn list_path_at(self, version: &str, namespace: Option<&str>) -> String {
+        let (group, _, plural) = self.api();
         let base = if group.is_empty() {
             format!("/api/{version}")
         } else {
@@ -132,6 +149,8 @@ pub struct Snapshot {
     /// Kinds whose API the server does not serve (CRD not installed).
     pub missing: BTreeSet<Kind>,
     pub problems: Vec<ReadProblem>,
+    /// The version each kind was read at, when discovery chose another than the preferred one.
+    pub versions: BTreeMap<Kind, String>,
     /// Objects of kinds none of [`Kind`] reads that carry a ResourceSet's owner labels, with
     /// their metadata. Only `delete` reads them, for a PR that is no longer exported: the Flux
     /// Operator leaves `fluxcd.controlplane.io/prune: disabled` objects behind, out of its
@@ -156,7 +175,79 @@ impl Snapshot {
             .any(|p| p.kind == kind && p.namespace.as_deref().is_none_or(|ns| ns == namespace))
     }
 
+    /// The version `kind` was read at (its preferred one unless discovery said otherwise).
+    pub fn version_of(&self, kind: Kind) -> &str {
+        self.versions
+            .get(&kind)
+            .map(String::as_str)
+            .unwrap_or(kind.api().1)
+    }
+
     pub fn objects_of(&self, kind: Kind) -> &[Object] {
         self.objects.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// What discovery says a kind is served at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// At this version, one this plugin reads.
+    At(&'static str),
+    /// Its API group is not served: the CRD is not installed.
+    Missing,
+    /// Its group is served, but at none of the versions this plugin reads.
+    Unsupported(Vec<String>),
+}
+
+/// Which version to read each kind at, from the API groups discovery listed with their served
+/// versions. The core group (`Service`) is not in `/apis` and is always `v1`; a group discovery
+/// did not list is not served.
+pub fn choose(kind: Kind, groups: &BTreeMap<String, Vec<String>>) -> Served {
+    let (group, _, _) = kind.api();
+    if group.is_empty() {
+        return Served::At("v1");
+    }
+    let Some(served) = groups.get(group) else {
+        return Served::Missing;
+    };
+    match kind
+        .versions()
+        .iter()
+        .find(|v| served.iter().any(|s| s == *v))
+    {
+        Some(v) => Served::At(v),
+        None => Served::Unsupported(served.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn groups(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(g, vs)| (g.to_string(), vs.iter().map(|v| v.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn the_preferred_version_we_read_is_chosen_from_what_is_served() {
+        let today = groups(&[
+            ("helm.toolkit.fluxcd.io", &["v2", "v2beta2", "v2beta1"]),
+            ("kustomize.toolkit.fluxcd.io", &["v1", "v1beta2"]),
+        ]);
+        assert_eq!(choose(Kind::HelmRelease, &today), Served::At("v2"));
+        assert_eq!(choose(Kind::Kustomization, &today), Served::At("v1"));
+        // Flux 2.2: HelmRelease v2beta2 and v2beta1 only.
+        let old = groups(&[("helm.toolkit.fluxcd.io", &["v2beta2", "v2beta1"])]);
+        assert_eq!(choose(Kind::HelmRelease, &old), Served::At("v2beta2"));
+        assert_eq!(choose(Kind::ResourceSet, &old), Served::Missing);
+        assert_eq!(choose(Kind::Service, &old), Served::At("v1"));
+        let odd = groups(&[("fluxcd.controlplane.io", &["v2alpha1"])]);
+        assert_eq!(
+            choose(Kind::ResourceSet, &odd),
+            Served::Unsupported(vec!["v2alpha1".into()])
+        );
     }
 }
