@@ -257,6 +257,24 @@ pub struct VersionArgs {
 
 pub use crate::model::duration::parse_duration;
 
+impl From<&GlobalArgs> for crate::cluster::client::ConnectOptions {
+    fn from(g: &GlobalArgs) -> Self {
+        crate::cluster::client::ConnectOptions {
+            kubeconfig: g.kubeconfig.clone(),
+            context: g.context.clone(),
+            cluster: g.cluster.clone(),
+            user: g.user.clone(),
+            namespace: g.namespace.clone(),
+            all_namespaces: g.all_namespaces,
+            as_user: g.as_user.clone(),
+            as_group: g.as_group.clone(),
+            request_timeout: g.request_timeout,
+            insecure_skip_tls_verify: g.insecure_skip_tls_verify,
+            tls_server_name: g.tls_server_name.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,27 +1,27 @@
-//! Shell completion, one engine for both paths: clap_complete's dynamic completion for
-//! `kubectl-preview <TAB>` (`COMPLETE=bash kubectl-preview`), and kubectl's plugin completion
-//! (`kubectl preview <TAB>` runs `kubectl_complete-preview ARGS… WORD`, which calls
-//! `kubectl-preview __complete ARGS… WORD` and reads cobra's protocol: `value<TAB>description`
-//! lines, then `:<directive>`). Values come from the live cluster with a short timeout: a slow or
-//! unreachable cluster gives no candidates, never a hung shell.
-use std::ffi::{OsStr, OsString};
+//! Completion candidates for the command line's arguments (environments, ResourceSets,
+//! namespaces, contexts, statuses), from the live cluster with a short timeout: a slow or
+//! unreachable cluster gives no candidates, never a hung shell. The engines that serve them to a
+//! shell (clap_complete's dynamic completion, kubectl's plugin completion) are in
+//! `commands::completion`, which reads the command line's definition; this module does not, so
+//! the two do not depend on each other.
+use std::ffi::OsStr;
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use clap::CommandFactory;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
-use crate::cli::{Cli, GlobalArgs};
+use crate::cluster::client::ConnectOptions;
 
 /// The whole time a completion may spend on the cluster.
 const BUDGET: Duration = Duration::from_millis(1500);
 
-/// cobra's ShellCompDirective bits.
-const NO_FILE_COMP: u8 = 4;
-const DEFAULT: u8 = 0;
-
 static TYPED: OnceLock<Vec<String>> = OnceLock::new();
+
+/// The words typed so far, when the shell passes them after `--` (dynamic completion).
+pub fn set_typed(words: Vec<String>) {
+    let _ = TYPED.set(words);
+}
 
 /// The words typed so far, for the flags that scope the cluster queries (`--context`, `-n`, …).
 fn typed() -> Vec<String> {
@@ -32,8 +32,8 @@ fn typed() -> Vec<String> {
 }
 
 /// The connection flags among the typed words.
-fn scope_flags(words: &[String]) -> GlobalArgs {
-    let mut g = GlobalArgs {
+fn scope_flags(words: &[String]) -> ConnectOptions {
+    let mut g = ConnectOptions {
         request_timeout: BUDGET,
         ..Default::default()
     };
@@ -211,73 +211,6 @@ pub fn namespace_completer() -> ArgValueCompleter {
 }
 pub fn context_completer() -> ArgValueCompleter {
     ArgValueCompleter::new(contexts)
-}
-
-/// `kubectl-preview __complete ARGS… WORD`: cobra's protocol, as kubectl's plugin completion
-/// expects it from `kubectl_complete-preview`.
-pub fn cobra(args: &[String]) -> std::io::Result<()> {
-    let _ = TYPED.set(args.to_vec());
-    let mut words: Vec<OsString> = vec!["kubectl-preview".into()];
-    words.extend(args.iter().map(OsString::from));
-    if words.len() == 1 {
-        words.push(OsString::new());
-    }
-    let index = words.len() - 1;
-    let previous = if index >= 2 {
-        words[index - 1].to_string_lossy().to_string()
-    } else {
-        String::new()
-    };
-    let mut out = std::io::stdout().lock();
-    // A path is expected: let the shell complete files.
-    if previous == "--kubeconfig" {
-        writeln!(out, ":{DEFAULT}")?;
-        return Ok(());
-    }
-    let current = words[index].to_string_lossy().to_string();
-    let mut cmd = Cli::command();
-    let mut found = clap_complete::engine::complete(
-        &mut cmd,
-        words,
-        index,
-        std::env::current_dir().ok().as_deref(),
-    )
-    .unwrap_or_default();
-    // The engine keeps one name per subcommand (the first alphabetically: `describe` for `get`);
-    // offer the canonical name too.
-    let top = Cli::command();
-    for sub in top.get_subcommands() {
-        let aliased = found
-            .iter()
-            .any(|c| sub.get_visible_aliases().any(|a| c.get_value() == a));
-        let present = found.iter().any(|c| c.get_value() == sub.get_name());
-        if aliased && !present && sub.get_name().starts_with(current.as_str()) {
-            let about = sub.get_about().map(|a| a.to_string());
-            found.push(CompletionCandidate::new(sub.get_name()).help(about.map(Into::into)));
-        }
-    }
-    for c in found.iter().filter(|c| !c.is_hide_set()) {
-        let value = c.get_value().to_string_lossy();
-        match c.get_help() {
-            Some(help) => {
-                let help = help.to_string();
-                let help = help.lines().next().unwrap_or("");
-                writeln!(out, "{value}\t{help}")?;
-            }
-            None => writeln!(out, "{value}")?,
-        }
-    }
-    writeln!(out, ":{NO_FILE_COMP}")?;
-    Ok(())
-}
-
-/// Handles `COMPLETE=<shell> kubectl-preview …` (the direct `kubectl-preview <TAB>` case).
-pub fn dynamic() {
-    if std::env::var_os("COMPLETE").is_some() {
-        let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
-        let _ = TYPED.set(words);
-    }
-    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
 }
 
 /// The registration script `completion SHELL` prints: it asks the binary for candidates at

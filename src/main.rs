@@ -16,12 +16,12 @@ fn main() -> ExitCode {
         .and_then(|(_, rest)| rest.split_first())
         .map(|(first, words)| (first.as_str(), words))
     {
-        return match kubectl_preview::completion::cobra(words) {
+        return match kubectl_preview::commands::completion::cobra(words) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(1),
         };
     }
-    kubectl_preview::completion::dynamic();
+    kubectl_preview::commands::completion::dynamic();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

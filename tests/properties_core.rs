@@ -1524,7 +1524,7 @@ proptest! {
         }
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            if let Ok(session) = kubectl_preview::cluster::client::connect(&global).await {
+            if let Ok(session) = kubectl_preview::cluster::client::connect(&(&global).into()).await {
                 let _ = session.scope_label();
                 let _ = Kind::Provider.list_path(session.scope());
             }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 
 /// A connected client plus what error messages and scoping need to know about it.
@@ -82,8 +81,24 @@ pub fn load_kubeconfig(explicit: Option<&PathBuf>) -> Result<Kubeconfig> {
     Kubeconfig::read_from(&path).map_err(|e| Error::Kubeconfig(format!("{}: {e}", path.display())))
 }
 
+/// How to connect, as kubectl's global flags say (the command line fills it: `cli::GlobalArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub namespace: Option<String>,
+    pub all_namespaces: bool,
+    pub as_user: Option<String>,
+    pub as_group: Vec<String>,
+    pub request_timeout: std::time::Duration,
+    pub insecure_skip_tls_verify: bool,
+    pub tls_server_name: Option<String>,
+}
+
 /// The kube client configuration and the context name it came from.
-pub async fn config_from_flags(global: &GlobalArgs) -> Result<(Config, String)> {
+pub async fn config_from_flags(global: &ConnectOptions) -> Result<(Config, String)> {
     let kubeconfig = load_kubeconfig(global.kubeconfig.as_ref())?;
     let context = global
         .context
@@ -156,7 +171,7 @@ pub async fn config_from_flags(global: &GlobalArgs) -> Result<(Config, String)> 
 }
 
 /// Builds a client from the flags. Nothing is sent to the server yet.
-pub async fn connect(global: &GlobalArgs) -> Result<Session> {
+pub async fn connect(global: &ConnectOptions) -> Result<Session> {
     let (config, context) = config_from_flags(global).await?;
     let server = config
         .cluster_url

@@ -15,7 +15,6 @@ use futures::stream::BoxStream;
 use crate::cluster::client::Session;
 use crate::error::Result;
 use crate::model::snapshot::{Kind, Snapshot};
-use crate::ui::select;
 
 /// One watched collection: a kind in a namespace (or all namespaces).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,10 +210,10 @@ pub struct Live {
 }
 
 impl Live {
-    /// Lists everything once (warnings for unreadable kinds go to stderr) and starts the watches.
+    /// Lists everything once and starts the watches; `first()` holds what could not be read, for
+    /// the caller to warn about.
     pub async fn start(session: &Session) -> Result<Live> {
         let first = crate::cluster::read::fetch(session).await?;
-        select::warn_problems(&first);
         let targets = targets(session, &first);
         let streams = targets.iter().enumerate().map(|(i, t)| {
             let ar = api_resource(t.kind, first.version_of(t.kind));

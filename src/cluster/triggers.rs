@@ -19,7 +19,6 @@ use crate::model::flux::{
     FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION,
 };
 use crate::model::inventory::ObjectRef;
-use crate::ui::progress::Progress;
 
 /// An object to drive, with its API resource.
 #[derive(Debug, Clone)]
@@ -266,13 +265,27 @@ pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
     }
 }
 
+/// Where waits report what they see: a line per event, a task per object (the terminal UI's
+/// progress implements it; the cluster layer does not draw).
+pub trait Report {
+    fn line(&self, text: &str);
+    fn task(&self, label: String, message: &str) -> Box<dyn TaskReport>;
+}
+
+/// One object being waited for.
+pub trait TaskReport {
+    fn message(&self, message: &str);
+    fn ok(self: Box<Self>, message: &str);
+    fn fail(self: Box<Self>, message: &str);
+}
+
 /// Watches one object until `handled` is final, the timeout passes, or Ctrl-C.
 pub async fn wait(
     session: &Session,
     target: &Target,
     token: Option<&str>,
     deadline: tokio::time::Instant,
-    progress: &Progress,
+    progress: &dyn Report,
 ) -> Result<String> {
     let label = target.reference.to_string();
     let task = progress.task(label.clone(), "waiting for the controller");
@@ -353,7 +366,7 @@ pub async fn trigger_all(
     targets: &[Target],
     force: bool,
     deadline: Option<tokio::time::Instant>,
-    progress: &Progress,
+    progress: &dyn Report,
 ) -> Result<Vec<Result<String>>> {
     let mut tokens = Vec::new();
     for t in targets {

@@ -330,7 +330,7 @@ async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     let mut loaded = select::load(session, args.env.env.as_deref()).await?;
     loaded.snapshot.leftovers = read_leftovers(&loaded).await;
     let (subject, plan) = match pick(&loaded)? {

@@ -115,7 +115,7 @@ async fn secret_keys(session: &Session, wanted: &BTreeSet<(String, String)>) -> 
 }
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     let snapshot = crate::cluster::read::fetch(&session).await?;
     select::warn_problems(&snapshot);
     let catalog = environments::build(&snapshot, &PodProblems::new());

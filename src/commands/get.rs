@@ -73,7 +73,7 @@ pub struct EventDetail {
 }
 
 pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     let loaded = select::load(session, args.env.env.as_deref()).await?;
     let chosen = select::choose(&loaded).await?;
     let (pods, events) = read_namespace_extras(&loaded.session, &chosen.namespace).await?;

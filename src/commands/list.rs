@@ -6,11 +6,12 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, ListArgs, ListOutput};
 use crate::cluster::client::{self, Session};
 use crate::error::{Error, Result};
-use crate::model::environments::{Catalog, Column, Environment};
-use crate::model::health::{Status, short};
+use crate::model::environments::{Catalog, Environment};
+use crate::model::health::Status;
 use crate::model::snapshot::{Kind, Snapshot};
-use crate::ui::output::{self, FORBIDDEN, NONE};
+use crate::ui::output;
 use crate::ui::select;
+pub use crate::ui::table::{render_names, render_table};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +31,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode> {
         })?),
         None => None,
     };
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     if args.watch {
         return crate::commands::watch::run(session, args, status).await;
     }
@@ -46,26 +47,14 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The environments `list` shows: the catalog narrowed by `--status`, `--resourceset` and
+/// `--author`.
 pub fn filter<'a>(
     catalog: &'a Catalog,
     args: &ListArgs,
     status: Option<Status>,
 ) -> Vec<&'a Environment> {
-    catalog
-        .environments
-        .iter()
-        .filter(|e| status.is_none_or(|s| e.status == s))
-        .filter(|e| {
-            args.resourceset
-                .as_ref()
-                .is_none_or(|r| *r == e.resource_set)
-        })
-        .filter(|e| {
-            args.author
-                .as_ref()
-                .is_none_or(|a| e.pr.author.as_ref() == Some(a))
-        })
-        .collect()
+    catalog.select(status, args.resourceset.as_deref(), args.author.as_deref())
 }
 
 pub fn print(envs: &[&Environment], args: &ListArgs, all_namespaces: bool) -> Result<()> {
@@ -98,83 +87,6 @@ pub fn print(envs: &[&Environment], args: &ListArgs, all_namespaces: bool) -> Re
             Ok(())
         }
     }
-}
-
-/// `-o name`: one reference a line. A PR id is the provider's text: sanitised, so it stays one line.
-pub fn render_names(envs: &[&Environment]) -> String {
-    envs.iter()
-        .map(|e| format!("{}\n", crate::sanitize::line(&e.name)))
-        .collect()
-}
-
-fn or_none(v: Option<&str>) -> String {
-    v.filter(|s| !s.is_empty()).unwrap_or(NONE).to_string()
-}
-
-/// The id as the reference names it (`4@web-prs` when two providers export `4`).
-fn pr_column(e: &Environment) -> String {
-    e.name.rsplit('/').next().unwrap_or(&e.pr.id).to_string()
-}
-
-pub fn render_table(
-    envs: &[&Environment],
-    wide: bool,
-    all_namespaces: bool,
-    no_headers: bool,
-) -> String {
-    let mut headers = vec![];
-    if all_namespaces {
-        headers.push("NAMESPACE");
-    }
-    headers.extend(["RESOURCESET", "PR", "BRANCH", "SHA", "STATUS", "URL", "AGE"]);
-    if wide {
-        headers.extend([
-            "TITLE", "AUTHOR", "PROVIDER", "OBJECTS", "DEPLOYED", "MESSAGE",
-        ]);
-    }
-    let forbidden = |e: &Environment, col: Column| e.forbidden.contains(&col);
-    let rows: Vec<Vec<String>> = envs
-        .iter()
-        .map(|e| {
-            let mut row = vec![];
-            if all_namespaces {
-                row.push(e.namespace.clone());
-            }
-            row.push(if forbidden(e, Column::ResourceSet) {
-                FORBIDDEN.into()
-            } else {
-                e.resource_set.clone()
-            });
-            row.push(pr_column(e));
-            row.push(or_none(e.pr.branch.as_deref()));
-            row.push(or_none(e.pr.sha.as_deref().map(short)));
-            row.push(e.status.to_string());
-            row.push(match (&e.url, forbidden(e, Column::Url)) {
-                (Some(u), _) => u.clone(),
-                (None, true) => FORBIDDEN.into(),
-                (None, false) => NONE.into(),
-            });
-            row.push(if e.created_at.is_some() {
-                output::age(e.created_at.as_deref())
-            } else {
-                NONE.into()
-            });
-            if wide {
-                row.push(or_none(e.pr.title.as_deref()));
-                row.push(or_none(e.pr.author.as_deref()));
-                row.push(e.provider.name.clone());
-                row.push(e.objects.len().to_string());
-                row.push(match (&e.deployed_sha, forbidden(e, Column::Deployed)) {
-                    (Some(d), _) => short(d).to_string(),
-                    (None, true) => FORBIDDEN.into(),
-                    (None, false) => NONE.into(),
-                });
-                row.push(e.message.lines().next().unwrap_or("").to_string());
-            }
-            row
-        })
-        .collect();
-    output::table(&headers, &rows, no_headers)
 }
 
 /// Why a listing is empty, in one sentence.

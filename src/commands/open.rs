@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ui::select;
 
 pub async fn run(global: &GlobalArgs, args: &EnvArg) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     let loaded = select::load(session, args.env.as_deref()).await?;
     let env = select::choose(&loaded).await?;
     let Some(url) = env.url.clone() else {

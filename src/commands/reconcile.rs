@@ -65,7 +65,7 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode> {
-    let session = client::connect(global).await?;
+    let session = client::connect(&global.into()).await?;
     let loaded = select::load(session, args.env.env.as_deref()).await?;
     let envs: Vec<&Environment> = if args.all {
         loaded.catalog.environments.iter().collect()

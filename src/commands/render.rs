@@ -177,7 +177,7 @@ fn owned(choice: Choice<&PreviewSet>) -> Choice<PreviewSet> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
-    let mut session = client::connect(global).await?;
+    let mut session = client::connect(&global.into()).await?;
     let parts = match &args.target {
         Some(target) => target_parts(target)?,
         None => vec![],

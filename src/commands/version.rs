@@ -57,7 +57,7 @@ pub async fn run(global: &GlobalArgs, args: &VersionArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let server = match client::connect(global).await {
+    let server = match client::connect(&global.into()).await {
         Ok(session) => server_info(&session).await,
         Err(e) => Err(e),
     };

@@ -96,7 +96,7 @@ struct WaitResult<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
-    let mut session = client::connect(global).await?;
+    let mut session = client::connect(&global.into()).await?;
     // Omitted: on a terminal, pick one of the environments that exist now (a usage error otherwise).
     let picked = match args.env.env.as_deref() {
         Some(text) => text.to_string(),
@@ -128,6 +128,7 @@ pub async fn run(global: &GlobalArgs, args: &WaitArgs) -> Result<ExitCode> {
     };
     tokio::pin!(expired);
     let mut live = Live::start(&session).await?;
+    crate::ui::select::warn_problems(live.first());
     let mut verdict = verdict(live.first(), &parsed, args.sha.as_deref());
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use crate::cli::ListArgs;
 use crate::cluster::client::Session;
 use crate::cluster::live::Live;
-use crate::commands::list;
 use crate::error::Result;
 use crate::model::environments::{self, PodProblems};
 use crate::model::health::Status;
 use crate::model::snapshot::Snapshot;
+use crate::ui::table;
 
 fn render(
     snapshot: &Snapshot,
@@ -19,14 +19,14 @@ fn render(
     all_namespaces: bool,
 ) -> String {
     let catalog = environments::build(snapshot, &PodProblems::new());
-    let envs = list::filter(&catalog, args, status);
+    let envs = catalog.select(status, args.resourceset.as_deref(), args.author.as_deref());
     if envs.is_empty() {
         return "No preview environments (watching for changes).\n".to_string();
     }
     if args.output == crate::cli::ListOutput::Name {
-        return list::render_names(&envs);
+        return table::render_names(&envs);
     }
-    list::render_table(
+    table::render_table(
         &envs,
         args.output == crate::cli::ListOutput::Wide,
         all_namespaces,
@@ -45,6 +45,7 @@ pub async fn run(session: Session, args: &ListArgs, status: Option<Status>) -> R
         ));
     }
     let mut live = Live::start(&session).await?;
+    crate::ui::select::warn_problems(live.first());
     let terminal = std::io::stdout().is_terminal();
     let mut last = render(live.first(), args, status, session.all_namespaces);
     draw(&last, terminal, true)?;

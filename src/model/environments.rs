@@ -132,6 +132,23 @@ pub struct Catalog {
     pub unconsumed_providers: Vec<ProviderInfo>,
 }
 
+impl Catalog {
+    /// The environments with this status, of this ResourceSet, by this author (each when given).
+    pub fn select(
+        &self,
+        status: Option<Status>,
+        resource_set: Option<&str>,
+        author: Option<&str>,
+    ) -> Vec<&Environment> {
+        self.environments
+            .iter()
+            .filter(|e| status.is_none_or(|s| e.status == s))
+            .filter(|e| resource_set.is_none_or(|r| r == e.resource_set))
+            .filter(|e| author.is_none_or(|a| e.pr.author.as_deref() == Some(a)))
+            .collect()
+    }
+}
+
 impl fmt::Display for ProviderInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)

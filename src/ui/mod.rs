@@ -3,3 +3,4 @@
 pub mod output;
 pub mod progress;
 pub mod select;
+pub mod table;

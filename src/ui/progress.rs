@@ -98,3 +98,28 @@ impl Task {
         }
     }
 }
+
+/// The cluster layer's waits report through this progress.
+impl crate::cluster::triggers::Report for Progress {
+    fn line(&self, text: &str) {
+        Progress::line(self, text)
+    }
+
+    fn task(&self, label: String, message: &str) -> Box<dyn crate::cluster::triggers::TaskReport> {
+        Box::new(Progress::task(self, label, message))
+    }
+}
+
+impl crate::cluster::triggers::TaskReport for Task {
+    fn message(&self, message: &str) {
+        Task::message(self, message)
+    }
+
+    fn ok(self: Box<Self>, message: &str) {
+        Task::ok(*self, message)
+    }
+
+    fn fail(self: Box<Self>, message: &str) {
+        Task::fail(*self, message)
+    }
+}
