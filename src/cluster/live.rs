@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use kube::api::{Api, ApiResource, DynamicObject};
-use kube::core::GroupVersionKind;
 use kube::runtime::{WatchStreamExt, watcher};
 use serde::de::DeserializeOwned;
 
@@ -150,11 +149,7 @@ impl Stores {
 
 /// The API of a kind at the version the first read used (discovery may have chosen an older one).
 fn api_resource(kind: Kind, version: &str) -> ApiResource {
-    let (group, _, plural) = kind.api();
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(group, version, kind.kind_name()),
-        plural,
-    )
+    kind.info().resource(version)
 }
 
 /// What to watch: every kind read successfully by the first fetch, in the same scopes.

@@ -45,26 +45,38 @@ impl Target {
         }
     }
 
+    /// A ResourceSetInputProvider, to refresh.
+    pub fn provider(namespace: &str, name: &str) -> Target {
+        Self::from_table(
+            crate::model::flux::FLUX_OPERATOR_GROUP,
+            "ResourceSetInputProvider",
+            namespace,
+            name,
+        )
+    }
+
+    /// A ResourceSet, to reconcile.
+    pub fn resource_set(namespace: &str, name: &str) -> Target {
+        Self::from_table(
+            crate::model::flux::FLUX_OPERATOR_GROUP,
+            "ResourceSet",
+            namespace,
+            name,
+        )
+    }
+
+    fn from_table(group: &str, kind: &str, namespace: &str, name: &str) -> Target {
+        let api = crate::model::kinds::of(group, kind);
+        Target::new(group, api.preferred(), kind, api.plural, namespace, name)
+    }
+
     /// The Flux kinds this tool triggers, from an inventory reference.
     pub fn of(r: &ObjectRef) -> Option<Target> {
-        let (version, plural) = match (r.group.as_str(), r.kind.as_str()) {
-            ("kustomize.toolkit.fluxcd.io", "Kustomization") => ("v1", "kustomizations"),
-            ("helm.toolkit.fluxcd.io", "HelmRelease") => ("v2", "helmreleases"),
-            ("source.toolkit.fluxcd.io", "GitRepository") => ("v1", "gitrepositories"),
-            ("source.toolkit.fluxcd.io", "OCIRepository") => ("v1", "ocirepositories"),
-            ("source.toolkit.fluxcd.io", "HelmRepository") => ("v1", "helmrepositories"),
-            ("source.toolkit.fluxcd.io", "HelmChart") => ("v1", "helmcharts"),
-            ("source.toolkit.fluxcd.io", "Bucket") => ("v1", "buckets"),
-            ("fluxcd.controlplane.io", "ResourceSet") => ("v1", "resourcesets"),
-            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => {
-                ("v1", "resourcesetinputproviders")
-            }
-            _ => return None,
-        };
+        let api = crate::model::kinds::find(&r.group, &r.kind).filter(|a| a.reconcilable)?;
         // An inventory entry names the version its applier used; on an older Flux that is the
         // one served (HelmRelease v2beta2).
         let version = if r.version.is_empty() {
-            version
+            api.preferred()
         } else {
             r.version.as_str()
         };
@@ -72,7 +84,7 @@ impl Target {
             &r.group,
             version,
             &r.kind,
-            plural,
+            api.plural,
             &r.namespace,
             &r.name,
         ))

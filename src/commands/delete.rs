@@ -442,20 +442,9 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let mut patches: Vec<Target> = Vec::new();
     if !plan.still_exported {
         for p in &set.providers {
-            patches.push(Target::new(
-                "fluxcd.controlplane.io",
-                "v1",
-                "ResourceSetInputProvider",
-                "resourcesetinputproviders",
-                &p.namespace,
-                &p.name,
-            ));
+            patches.push(Target::provider(&p.namespace, &p.name));
         }
-        patches.push(Target::new(
-            "fluxcd.controlplane.io",
-            "v1",
-            "ResourceSet",
-            "resourcesets",
+        patches.push(Target::resource_set(
             &subject.namespace,
             &subject.resource_set,
         ));

@@ -269,14 +269,7 @@ pub async fn render_sets(
     let mut providers: Vec<Target> = Vec::new();
     for set in sets {
         for p in &set.providers {
-            let t = Target::new(
-                "fluxcd.controlplane.io",
-                "v1",
-                "ResourceSetInputProvider",
-                "resourcesetinputproviders",
-                &p.namespace,
-                &p.name,
-            );
+            let t = Target::provider(&p.namespace, &p.name);
             if !providers.iter().any(|x| x.reference == t.reference) {
                 providers.push(t);
             }
@@ -284,16 +277,7 @@ pub async fn render_sets(
     }
     let rsets: Vec<Target> = sets
         .iter()
-        .map(|s| {
-            Target::new(
-                "fluxcd.controlplane.io",
-                "v1",
-                "ResourceSet",
-                "resourcesets",
-                &s.namespace,
-                &s.name,
-            )
-        })
+        .map(|s| Target::resource_set(&s.namespace, &s.name))
         .collect();
     let all: Vec<&Target> = providers.iter().chain(&rsets).collect();
     triggers::preflight(session, "patch", &all).await?;

@@ -153,7 +153,10 @@ async fn server_info(session: &Session) -> Result<ServerInfo> {
 /// The operator reports its version in `FluxReport.spec.operator.version`; not being allowed to
 /// read it is not an error for `version`.
 async fn read_operator_version(session: &Session) -> Option<String> {
-    let api: Api<DynamicObject> = Api::all_with(session.client.clone(), &flux::flux_report());
+    let api: Api<DynamicObject> = Api::all_with(
+        session.client.clone(),
+        &crate::model::kinds::of(flux::FLUX_OPERATOR_GROUP, "FluxReport").resource(""),
+    );
     let list = api.list(&ListParams::default().limit(5)).await.ok()?;
     list.items.iter().find_map(|r| {
         r.data

@@ -1,6 +1,4 @@
-//! The API resources this tool reads and drives, and the Flux conventions it relies on.
-use kube::core::ApiResource;
-use kube::core::GroupVersionKind;
+//! The Flux conventions this tool relies on: API groups, labels, annotations, field manager.
 
 pub const FLUX_OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
@@ -34,32 +32,4 @@ pub const CHANGE_REQUEST_TYPES: [&str; 5] = [
 
 pub fn is_change_request_type(provider_type: &str) -> bool {
     CHANGE_REQUEST_TYPES.contains(&provider_type)
-}
-
-fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
-}
-
-pub fn resource_set() -> ApiResource {
-    resource(FLUX_OPERATOR_GROUP, "v1", "ResourceSet", "resourcesets")
-}
-pub fn input_provider() -> ApiResource {
-    resource(
-        FLUX_OPERATOR_GROUP,
-        "v1",
-        "ResourceSetInputProvider",
-        "resourcesetinputproviders",
-    )
-}
-pub fn flux_report() -> ApiResource {
-    resource(FLUX_OPERATOR_GROUP, "v1", "FluxReport", "fluxreports")
-}
-pub fn kustomization() -> ApiResource {
-    resource(KUSTOMIZE_GROUP, "v1", "Kustomization", "kustomizations")
-}
-pub fn helm_release() -> ApiResource {
-    resource(HELM_GROUP, "v2", "HelmRelease", "helmreleases")
-}
-pub fn http_route() -> ApiResource {
-    resource(GATEWAY_GROUP, "v1", "HTTPRoute", "httproutes")
 }

@@ -8,6 +8,7 @@ pub mod environments;
 pub mod flux;
 pub mod health;
 pub mod inventory;
+pub mod kinds;
 pub mod objects;
 pub mod permute;
 pub mod reference;

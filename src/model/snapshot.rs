@@ -32,31 +32,31 @@ impl Kind {
         Kind::StatefulSet,
     ];
 
-    /// (group, version, plural)
+    /// The kind's entry in the one table of kinds (`model::kinds`).
+    pub fn info(self) -> &'static crate::model::kinds::Api {
+        let group = match self {
+            Kind::Provider | Kind::ResourceSet => crate::model::flux::FLUX_OPERATOR_GROUP,
+            Kind::Kustomization => crate::model::flux::KUSTOMIZE_GROUP,
+            Kind::HelmRelease => crate::model::flux::HELM_GROUP,
+            Kind::Ingress => "networking.k8s.io",
+            Kind::HttpRoute => crate::model::flux::GATEWAY_GROUP,
+            Kind::Service => "",
+            Kind::Deployment | Kind::StatefulSet => "apps",
+        };
+        crate::model::kinds::of(group, self.kind_name())
+    }
+
+    /// (group, preferred version, plural)
     pub fn api(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Kind::Provider => ("fluxcd.controlplane.io", "v1", "resourcesetinputproviders"),
-            Kind::ResourceSet => ("fluxcd.controlplane.io", "v1", "resourcesets"),
-            Kind::Kustomization => ("kustomize.toolkit.fluxcd.io", "v1", "kustomizations"),
-            Kind::HelmRelease => ("helm.toolkit.fluxcd.io", "v2", "helmreleases"),
-            Kind::Ingress => ("networking.k8s.io", "v1", "ingresses"),
-            Kind::HttpRoute => ("gateway.networking.k8s.io", "v1", "httproutes"),
-            Kind::Service => ("", "v1", "services"),
-            Kind::Deployment => ("apps", "v1", "deployments"),
-            Kind::StatefulSet => ("apps", "v1", "statefulsets"),
-        }
+        let info = self.info();
+        (info.group, info.preferred(), info.plural)
     }
 
     /// The versions of the API this plugin reads, preferred first: older Flux releases serve only
     /// the older ones (HelmRelease `v2beta2` before Flux 2.3, for example), and the fields read
     /// are the same in each.
     pub fn versions(self) -> &'static [&'static str] {
-        match self {
-            Kind::Kustomization => &["v1", "v1beta2"],
-            Kind::HelmRelease => &["v2", "v2beta2", "v2beta1"],
-            Kind::HttpRoute => &["v1", "v1beta1"],
-            _ => &["v1"],
-        }
+        self.info().versions
     }
 
     pub fn kind_name(self) -> &'static str {
