@@ -83,7 +83,7 @@ pub enum Command {
     /// Wait until an environment runs a commit and is Ready, then print its URL (for CI)
     Wait(WaitArgs),
     /// Open an environment's URL in a browser (prints it when there is no browser)
-    Open(EnvArg),
+    Open(OpenArgs),
     /// Check preview setups against the known gotchas
     Doctor(DoctorArgs),
     /// Print a shell completion script (completes environments from the live cluster)
@@ -135,6 +135,15 @@ pub struct EnvArg {
     /// Environment: PR, RESOURCESET/PR or NAMESPACE/RESOURCESET/PR (a picker when omitted on a terminal)
     #[arg(add = crate::completion::env_completer())]
     pub env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Open the pull request's page on its Git host instead of the environment
+    #[arg(long)]
+    pub pr: bool,
 }
 
 #[derive(Debug, Args)]

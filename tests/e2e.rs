@@ -39,6 +39,8 @@ struct World {
     host: GitHost,
     /// Serves the host while the test runs.
     _server: GitHostServer,
+    /// The provider's `spec.url`.
+    provider_url: String,
     dir: PathBuf,
     /// A base for this test's PR numbers (five digits, random).
     base: u64,
@@ -108,6 +110,7 @@ impl World {
             client,
             ns,
             host,
+            provider_url: server.provider_url(REPO),
             _server: server,
             dir,
             base,
@@ -295,6 +298,11 @@ async fn a_pr_opens_rolls_out_moves_to_a_new_commit_and_goes_when_closed() {
     assert_eq!(env["pr"]["sha"], sha.as_str());
     assert_eq!(env["deployedSha"], sha.as_str());
     assert_eq!(env["pr"]["branch"], format!("feature/pr-{id}"));
+    // The PR's page on the Git host, from the provider's type and URL; `open --pr` prints it
+    // without a terminal.
+    let page = format!("{}/pull/{id}", w.provider_url);
+    assert_eq!(env["pr"]["url"], page.as_str());
+    assert_eq!(w.ok(&["open", &ids, "--pr"]).await, format!("{page}\n"));
     assert!(
         w.env_json(unready).await.is_none(),
         "an unlabelled PR has no environment"

@@ -120,8 +120,13 @@ async fn seed_scenario_three_environments() {
     );
     assert!(
         wide.lines().next().unwrap().ends_with(
-            "TITLE                        AUTHOR         PROVIDER   OBJECTS   DEPLOYED   MESSAGE"
+            "TITLE                        AUTHOR         PROVIDER   OBJECTS   DEPLOYED   PR URL                                                            MESSAGE"
         ),
+        "{wide}"
+    );
+    // The PR's page, from the provider's type and URL (the seed's Azure DevOps repository).
+    assert!(
+        wide.contains("https://dev.azure.com/{org}/{project}/_git/api/pullrequest/1301"),
         "{wide}"
     );
     assert!(

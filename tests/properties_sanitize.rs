@@ -112,6 +112,29 @@ proptest! {
         }
     }
 
+    /// A PR's web page is built from a provider's URL (whoever can write the provider writes it)
+    /// and an exported id: whatever they hold, what comes out is a plain http(s) URL of one
+    /// line that ends with the PR's number, or nothing.
+    #[test]
+    fn a_pr_page_is_a_plain_url_or_none(
+        url in hostile(),
+        prefixed in any::<bool>(),
+        id in prop_oneof![hostile(), "[0-9]{1,14}"],
+        type_ in prop::sample::select(vec![
+            "GitHubPullRequest", "GitLabMergeRequest", "AzureDevOpsPullRequest",
+            "GiteaPullRequest", "AWSCodeCommitPullRequest", "GitHubBranch",
+        ]),
+    ) {
+        let url = if prefixed { format!("https://git.example/{url}") } else { url };
+        if let Some(page) = urls::pull_request_url(type_, &url, &id) {
+            prop_assert_eq!(urls::safe_http(&page), Some(page.as_str()));
+            prop_assert!(!page.chars().any(|c| c.is_whitespace() || terminal_unsafe(c)), "{page:?}");
+            prop_assert!(id.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty(), "{id:?}");
+            let rest = page.split('?').next().unwrap_or_default();
+            prop_assert!(rest.ends_with(&format!("/{id}")), "{page:?}");
+        }
+    }
+
     /// What main prints for an error whose text (the server's, the cluster's) is hostile.
     #[test]
     fn an_error_is_one_safe_line(text in hostile()) {

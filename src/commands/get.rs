@@ -309,6 +309,9 @@ pub fn render(d: &Detail) -> String {
     );
     crate::safe_writeln!(s, "Pull request:");
     crate::safe_writeln!(s, "  ID:         {}", e.pr.id);
+    if let Some(url) = &e.pr.url {
+        crate::safe_writeln!(s, "  URL:        {url}");
+    }
     crate::safe_writeln!(s, "  Title:      {}", e.pr.title.as_deref().unwrap_or(NONE));
     crate::safe_writeln!(
         s,

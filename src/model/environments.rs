@@ -84,6 +84,9 @@ pub struct PullRequest {
     pub title: Option<String>,
     pub author: Option<String>,
     pub labels: Vec<String>,
+    /// The pull request's web page, from the provider's type and URL (http(s) only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Every exported key, as the provider exports it (including `defaultValues`).
     pub inputs: BTreeMap<String, Value>,
 }
@@ -263,6 +266,7 @@ fn pull_request(input: &BTreeMap<String, Value>) -> Option<PullRequest> {
                     .collect()
             })
             .unwrap_or_default(),
+        url: None,
         inputs: input.clone(),
     })
 }
@@ -350,6 +354,15 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
             }
         } else if !p.status.exported_inputs.is_empty() {
             catalog.unconsumed_providers.push(provider_info(p));
+        }
+    }
+    // Each PR's web page, from its provider (a combination of several PRs has none).
+    for e in &mut catalog.environments {
+        if let Some(p) = snapshot.providers.iter().find(|p| {
+            p.metadata.namespace == e.provider.namespace && p.metadata.name == e.provider.name
+        }) && e.combination.is_empty()
+        {
+            e.pr.url = urls::pull_request_url(&p.spec.type_, &p.spec.url, &e.pr.id);
         }
     }
     catalog
@@ -512,6 +525,7 @@ fn permuted<'a, 'b>(
             title: single.as_ref().and_then(|p| p.title.clone()),
             author: single.as_ref().and_then(|p| p.author.clone()),
             labels: single.map(|p| p.labels).unwrap_or_default(),
+            url: None,
             inputs,
         };
         members.push(Member {

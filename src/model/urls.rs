@@ -190,6 +190,123 @@ pub fn safe_http(text: &str) -> Option<&str> {
     (http && written && host).then_some(text)
 }
 
+/// The pull request's web page, from its provider's type and `spec.url` (the repository) and the
+/// PR number: GitHub `/pull/N`, GitLab `/-/merge_requests/N`, Azure DevOps `/pullrequest/N`, Gitea
+/// `/pulls/N`, AWS CodeCommit the console's page. `None` unless the id is a number and the result
+/// is a plain http(s) URL: the provider's URL is written by whoever can write the provider.
+pub fn pull_request_url(provider_type: &str, repo_url: &str, id: &str) -> Option<String> {
+    if id.is_empty() || id.len() > 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let base = safe_http(repo_url)?;
+    if base.contains(['?', '#']) {
+        return None;
+    }
+    let base = base.trim_end_matches('/');
+    let base = base.strip_suffix(".git").unwrap_or(base);
+    let url = match provider_type {
+        "GitHubPullRequest" => format!("{base}/pull/{id}"),
+        "GitLabMergeRequest" => format!("{base}/-/merge_requests/{id}"),
+        "AzureDevOpsPullRequest" => format!("{base}/pullrequest/{id}"),
+        "GiteaPullRequest" => format!("{base}/pulls/{id}"),
+        "AWSCodeCommitPullRequest" => {
+            // https://git-codecommit.REGION.amazonaws.com/v1/repos/REPO
+            let parsed = url::Url::parse(base).ok()?;
+            let region = parsed
+                .host_str()?
+                .strip_prefix("git-codecommit.")?
+                .strip_suffix(".amazonaws.com")?
+                .to_string();
+            let repo = parsed.path().strip_prefix("/v1/repos/")?.to_string();
+            let name = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            };
+            if !name(&region) || !name(&repo) {
+                return None;
+            }
+            format!(
+                "https://{region}.console.aws.amazon.com/codesuite/codecommit/repositories/{repo}/pull-requests/{id}?region={region}"
+            )
+        }
+        _ => return None,
+    };
+    safe_http(&url).map(str::to_string)
+}
+
+#[cfg(test)]
+mod pull_request_url_tests {
+    use super::pull_request_url;
+
+    #[test]
+    fn each_provider_type_has_its_page() {
+        let cases = [
+            (
+                "GitHubPullRequest",
+                "https://github.com/acme/api",
+                "https://github.com/acme/api/pull/12",
+            ),
+            (
+                "GitHubPullRequest",
+                "https://github.com/acme/api.git/",
+                "https://github.com/acme/api/pull/12",
+            ),
+            (
+                "GitLabMergeRequest",
+                "https://gitlab.com/acme/group/api",
+                "https://gitlab.com/acme/group/api/-/merge_requests/12",
+            ),
+            (
+                "AzureDevOpsPullRequest",
+                "https://dev.azure.com/acme/shop/_git/api",
+                "https://dev.azure.com/acme/shop/_git/api/pullrequest/12",
+            ),
+            (
+                "GiteaPullRequest",
+                "https://gitea.example.com/acme/api",
+                "https://gitea.example.com/acme/api/pulls/12",
+            ),
+            (
+                "AWSCodeCommitPullRequest",
+                "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/api",
+                "https://eu-west-1.console.aws.amazon.com/codesuite/codecommit/repositories/api/pull-requests/12?region=eu-west-1",
+            ),
+        ];
+        for (t, repo, want) in cases {
+            assert_eq!(
+                pull_request_url(t, repo, "12").as_deref(),
+                Some(want),
+                "{t} {repo}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_has_none() {
+        for (t, repo, id) in [
+            ("GitHubPullRequest", "https://github.com/acme/api", "12a"),
+            ("GitHubPullRequest", "https://github.com/acme/api", ""),
+            ("GitHubPullRequest", "javascript:alert(1)", "12"),
+            ("GitHubPullRequest", "https://github.com/acme/api?x=1", "12"),
+            (
+                "GitHubPullRequest",
+                "https://github.com/acme/\u{1b}]api",
+                "12",
+            ),
+            ("GitHubBranch", "https://github.com/acme/api", "12"),
+            (
+                "AWSCodeCommitPullRequest",
+                "https://example.com/v1/repos/api",
+                "12",
+            ),
+            ("GitLabMergeRequest", "ssh://git@gitlab.com/acme/api", "12"),
+        ] {
+            assert_eq!(pull_request_url(t, repo, id), None, "{t} {repo} {id}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod safe_http_tests {
     use super::safe_http;

@@ -33,7 +33,7 @@ pub fn render_table(
     headers.extend(["RESOURCESET", "PR", "BRANCH", "SHA", "STATUS", "URL", "AGE"]);
     if wide {
         headers.extend([
-            "TITLE", "AUTHOR", "PROVIDER", "OBJECTS", "DEPLOYED", "MESSAGE",
+            "TITLE", "AUTHOR", "PROVIDER", "OBJECTS", "DEPLOYED", "PR URL", "MESSAGE",
         ]);
     }
     let forbidden = |e: &Environment, col: Column| e.forbidden.contains(&col);
@@ -73,6 +73,7 @@ pub fn render_table(
                     (None, true) => FORBIDDEN.into(),
                     (None, false) => NONE.into(),
                 });
+                row.push(or_none(e.pr.url.as_deref()));
                 row.push(e.message.lines().next().unwrap_or("").to_string());
             }
             row
