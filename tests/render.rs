@@ -64,9 +64,9 @@ api-pr-envs   1301   feat/bulk-export            c0ffee4   Outdated   https://ap
     assert_eq!(
         list::render_table(&envs, true, true, true),
         "\
-app-dev   api-pr-envs   1234   feature/checkout-redesign   3f9c1e2   Ready      https://api-1234.preview.example.com   <none>   Redesign the checkout flow   frontend-dev   api-prs   4   3f9c1e2
-app-dev   api-pr-envs   1289   fix/rate-limits             9a8b7c6   Failed     https://api-1289.preview.example.com   <none>   Tighten API rate limits      backend-dev    api-prs   4   9a8b7c6   Kustomization/app-dev/api-pr-1289: health check failed after 5m0s: timeout waiting for: [Deployment/app-dev/api-deployment-1289 status: 'InProgress']
-app-dev   api-pr-envs   1301   feat/bulk-export            c0ffee4   Outdated   https://api-1301.preview.example.com   <none>   Bulk export endpoint         backend-dev    api-prs   4   5e6f7a8   runs 5e6f7a8 but the PR head is c0ffee4
+app-dev   api-pr-envs   1234   feature/checkout-redesign   3f9c1e2   Ready      https://api-1234.preview.example.com   <none>   Redesign the checkout flow   frontend-dev   api-prs   4   3f9c1e2   https://dev.azure.com/{org}/{project}/_git/api/pullrequest/1234
+app-dev   api-pr-envs   1289   fix/rate-limits             9a8b7c6   Failed     https://api-1289.preview.example.com   <none>   Tighten API rate limits      backend-dev    api-prs   4   9a8b7c6   https://dev.azure.com/{org}/{project}/_git/api/pullrequest/1289   Kustomization/app-dev/api-pr-1289: health check failed after 5m0s: timeout waiting for: [Deployment/app-dev/api-deployment-1289 status: 'InProgress']
+app-dev   api-pr-envs   1301   feat/bulk-export            c0ffee4   Outdated   https://api-1301.preview.example.com   <none>   Bulk export endpoint         backend-dev    api-prs   4   5e6f7a8   https://dev.azure.com/{org}/{project}/_git/api/pullrequest/1301   runs 5e6f7a8 but the PR head is c0ffee4
 "
     );
 }
@@ -106,7 +106,8 @@ fn json_field_names_are_stable() {
     );
     assert_eq!(
         keys(&v["pr"]),
-        sorted(&["id", "sha", "branch", "title", "author", "labels", "inputs"])
+        // `url`: the PR's web page (issue 14), from the provider's type and URL.
+        sorted(&["id", "sha", "branch", "title", "author", "labels", "url", "inputs"])
     );
     assert_eq!(keys(&v["provider"]), sorted(&["namespace", "name", "type"]));
     assert_eq!(keys(&v["urls"][0]), sorted(&["url", "source"]));
