@@ -107,7 +107,9 @@ fn json_field_names_are_stable() {
     assert_eq!(
         keys(&v["pr"]),
         // `url`: the PR's web page (issue 14), from the provider's type and URL.
-        sorted(&["id", "sha", "branch", "title", "author", "labels", "url", "inputs"])
+        sorted(&[
+            "id", "sha", "branch", "title", "author", "labels", "url", "inputs"
+        ])
     );
     assert_eq!(keys(&v["provider"]), sorted(&["namespace", "name", "type"]));
     assert_eq!(keys(&v["urls"][0]), sorted(&["url", "source"]));
