@@ -251,6 +251,19 @@ impl World {
     }
 }
 
+/// The seed's ResourceSet plus a per-PR ConfigMap the Flux Operator keeps when the PR goes
+/// (`fluxcd.controlplane.io/prune: disabled`), as a team keeping notes per PR would.
+fn with_kept_notes(rset: &mut Value) {
+    let ns = rset["metadata"]["namespace"].clone();
+    if let Some(resources) = rset["spec"]["resources"].as_array_mut() {
+        resources.push(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-pr-<< inputs.id >>-notes", "namespace": ns,
+                         "annotations": {"fluxcd.controlplane.io/prune": "disabled"}},
+            "data": {"sha": "<< inputs.sha >>"}}));
+    }
+}
+
 fn file(path: &str, text: &str) -> Files {
     BTreeMap::from([(path.to_string(), text.as_bytes().to_vec())])
 }
@@ -615,18 +628,7 @@ async fn delete_force_of_an_open_pr_and_it_comes_back() {
 #[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_of_a_closed_pr_goes_the_gitops_way() {
-    let w = World::start_with("e2e-closed", |rset| {
-        let ns = rset["metadata"]["namespace"].clone();
-        rset["spec"]["resources"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({
-            "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "api-pr-<< inputs.id >>-notes", "namespace": ns,
-                         "annotations": {"fluxcd.controlplane.io/prune": "disabled"}},
-            "data": {"sha": "<< inputs.sha >>"}}));
-    })
-    .await;
+    let w = World::start_with("e2e-closed", with_kept_notes).await;
     let id = w.pr(1);
     w.open(id, true);
     w.ok(&["render"]).await;
@@ -1048,18 +1050,7 @@ async fn delete_of_an_environment_that_does_not_prune_deletes_its_inventory() {
 #[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_pr_never_takes_a_neighbours_objects() {
-    let w = World::start_with("e2e-neighbours", |rset| {
-        let ns = rset["metadata"]["namespace"].clone();
-        rset["spec"]["resources"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({
-            "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "api-pr-<< inputs.id >>-notes", "namespace": ns,
-                         "annotations": {"fluxcd.controlplane.io/prune": "disabled"}},
-            "data": {"sha": "<< inputs.sha >>"}}));
-    })
-    .await;
+    let w = World::start_with("e2e-neighbours", with_kept_notes).await;
     let small = w.pr(1) % 10_000 + 1_000;
     let big = small * 10 + 1;
     w.open(small, true);
