@@ -63,6 +63,27 @@ pub struct GlobalArgs {
     /// Server name to use for server certificate validation
     #[arg(long, global = true, value_name = "NAME")]
     pub tls_server_name: Option<String>,
+    /// The address and port of the Kubernetes API server
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for authentication to the API server
+    #[arg(long, global = true, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Path to a cert file for the certificate authority
+    #[arg(long, global = true, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+    /// Path to a client certificate file for TLS
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+    /// Path to a client key file for TLS
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+    /// UID to impersonate for the operation (with --as)
+    #[arg(long = "as-uid", global = true, value_name = "UID")]
+    pub as_uid: Option<String>,
+    /// Do not ask the server to compress responses
+    #[arg(long, global = true)]
+    pub disable_compression: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +301,13 @@ impl From<&GlobalArgs> for crate::cluster::client::ConnectOptions {
             request_timeout: g.request_timeout,
             insecure_skip_tls_verify: g.insecure_skip_tls_verify,
             tls_server_name: g.tls_server_name.clone(),
+            server: g.server.clone(),
+            token: g.token.clone(),
+            certificate_authority: g.certificate_authority.clone(),
+            client_certificate: g.client_certificate.clone(),
+            client_key: g.client_key.clone(),
+            as_uid: g.as_uid.clone(),
+            disable_compression: g.disable_compression,
         }
     }
 }

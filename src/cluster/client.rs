@@ -95,16 +95,126 @@ pub struct ConnectOptions {
     pub request_timeout: std::time::Duration,
     pub insecure_skip_tls_verify: bool,
     pub tls_server_name: Option<String>,
+    /// kubectl's `-s/--server`, `--token`, `--certificate-authority`, `--client-certificate`,
+    /// `--client-key`: they override the context's cluster and user.
+    pub server: Option<String>,
+    pub token: Option<String>,
+    pub certificate_authority: Option<std::path::PathBuf>,
+    pub client_certificate: Option<std::path::PathBuf>,
+    pub client_key: Option<std::path::PathBuf>,
+    pub as_uid: Option<String>,
+    pub disable_compression: bool,
+}
+
+/// Applies the flags that override the selected context's cluster and user, as kubectl does.
+/// Without a kubeconfig, `--server` alone is enough: a context is made from the flags.
+fn apply_overrides(kubeconfig: &mut Kubeconfig, context: &str, global: &ConnectOptions) {
+    use kube::config::{AuthInfo, Cluster, Context, NamedAuthInfo, NamedCluster, NamedContext};
+    let overrides = global.server.is_some()
+        || global.token.is_some()
+        || global.certificate_authority.is_some()
+        || global.client_certificate.is_some()
+        || global.client_key.is_some();
+    if !overrides {
+        return;
+    }
+    let (cluster_name, user_name) = match kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+    {
+        Some(c) => (
+            global.cluster.clone().unwrap_or_else(|| c.cluster.clone()),
+            global
+                .user
+                .clone()
+                .or_else(|| c.user.clone())
+                .unwrap_or_default(),
+        ),
+        None => (String::new(), String::new()),
+    };
+    if !kubeconfig.clusters.iter().any(|c| c.name == cluster_name) {
+        kubeconfig.clusters.push(NamedCluster {
+            name: cluster_name.clone(),
+            cluster: Some(Cluster::default()),
+            other: Default::default(),
+        });
+    }
+    if !kubeconfig.auth_infos.iter().any(|a| a.name == user_name) {
+        kubeconfig.auth_infos.push(NamedAuthInfo {
+            name: user_name.clone(),
+            auth_info: Some(AuthInfo::default()),
+            other: Default::default(),
+        });
+    }
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        kubeconfig.contexts.push(NamedContext {
+            name: context.to_string(),
+            context: Some(Context {
+                cluster: cluster_name.clone(),
+                user: Some(user_name.clone()),
+                ..Default::default()
+            }),
+            other: Default::default(),
+        });
+    }
+    let path = |p: &std::path::PathBuf| p.to_string_lossy().into_owned();
+    if let Some(cluster) = kubeconfig
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster_name)
+        .and_then(|c| c.cluster.as_mut())
+    {
+        if let Some(server) = &global.server {
+            cluster.server = Some(server.clone());
+        }
+        if let Some(ca) = &global.certificate_authority {
+            cluster.certificate_authority = Some(path(ca));
+            cluster.certificate_authority_data = None;
+        }
+    }
+    if let Some(user) = kubeconfig
+        .auth_infos
+        .iter_mut()
+        .find(|a| a.name == user_name)
+        .and_then(|a| a.auth_info.as_mut())
+    {
+        if let Some(token) = &global.token {
+            // The token replaces every other way the user had to authenticate.
+            *user = AuthInfo {
+                token: Some(token.clone().into()),
+                ..Default::default()
+            };
+        }
+        if let Some(cert) = &global.client_certificate {
+            user.client_certificate = Some(path(cert));
+            user.client_certificate_data = None;
+        }
+        if let Some(key) = &global.client_key {
+            user.client_key = Some(path(key));
+            user.client_key_data = None;
+        }
+    }
 }
 
 /// The kube client configuration and the context name it came from.
 pub async fn config_from_flags(global: &ConnectOptions) -> Result<(Config, String)> {
-    let kubeconfig = load_kubeconfig(global.kubeconfig.as_ref())?;
-    let context = global
+    let mut kubeconfig = match load_kubeconfig(global.kubeconfig.as_ref()) {
+        // kubectl needs no kubeconfig when the flags say where and who.
+        Err(_) if global.server.is_some() && global.kubeconfig.is_none() => Kubeconfig::default(),
+        other => other?,
+    };
+    let mut context = global
         .context
         .clone()
         .or_else(|| kubeconfig.current_context.clone())
         .unwrap_or_default();
+    if context.is_empty() && global.server.is_some() {
+        context = "command-line".to_string();
+        kubeconfig.current_context = Some(context.clone());
+    }
+    apply_overrides(&mut kubeconfig, &context, global);
     if context.is_empty() && global.cluster.is_none() {
         return Err(Error::Kubeconfig(
             "no current context is set; pass --context".into(),
@@ -135,6 +245,17 @@ pub async fn config_from_flags(global: &ConnectOptions) -> Result<(Config, Strin
         .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
     if let Some(user) = &global.as_user {
         config.auth_info.impersonate = Some(user.clone());
+    }
+    if let Some(uid) = &global.as_uid {
+        if global.as_user.is_none() {
+            return Err(Error::Usage(
+                "--as-uid requires --as (the API server impersonates a user's UID)".into(),
+            ));
+        }
+        config.auth_info.impersonate_uid = Some(uid.clone());
+    }
+    if global.disable_compression {
+        config.disable_compression = true;
     }
     if !global.as_group.is_empty() {
         if global.as_user.is_none() {

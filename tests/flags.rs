@@ -1,0 +1,121 @@
+//! kubectl's connection flags against the real API server: `-s/--server`, `--token`,
+//! `--certificate-authority`, `--as-uid` (and `--disable-compression`, which only changes what the
+//! client asks for). They override the kubeconfig's context as kubectl's do, and need no kubeconfig
+//! when they say where and who.
+mod common;
+
+use common::{audited_requests, plugin, rand_u32, stderr_of, stdout_of};
+use testkit::{TestEnv, require_cluster};
+
+/// A `key: value` line of the test control plane's kubeconfigs.
+fn field(path: &std::path::Path, key: &str) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("{key}: "))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| panic!("{key} not in {}", path.display()))
+}
+
+fn admin_connection(env: &TestEnv) -> (String, String, String) {
+    (
+        field(&env.admin_kubeconfig, "server"),
+        field(&env.admin_kubeconfig, "token"),
+        field(&env.admin_kubeconfig, "certificate-authority"),
+    )
+}
+
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn server_token_and_certificate_authority_need_no_kubeconfig() {
+    let env = require_cluster!();
+    let (server, token, ca) = admin_connection(&env);
+    let ns = common::fixture::namespace(&env.admin().await.unwrap(), "flags")
+        .await
+        .unwrap();
+    let out = plugin()
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .args(["list", "-n", &ns, "-s", &server, "--token", &token])
+        .args(["--certificate-authority", &ca, "--disable-compression"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("No preview environments"),
+        "{}",
+        stderr_of(&out)
+    );
+    // Without the CA the server's certificate is not trusted: one clear line, exit 1.
+    let out = plugin()
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .args(["list", "-n", &ns, "--server", &server, "--token", &token])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(stderr_of(&out).lines().count(), 1, "{}", stderr_of(&out));
+}
+
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn a_token_overrides_the_kubeconfig_user() {
+    let env = require_cluster!();
+    let restricted = field(&env.restricted_kubeconfig, "token");
+    // The admin kubeconfig, but the restricted user's token: its reads are forbidden.
+    let out = plugin()
+        .env("KUBECONFIG", &env.admin_kubeconfig)
+        .args(["list", "-A", "--token", &restricted])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("forbidden"), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).is_empty(), "{}", stdout_of(&out));
+}
+
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn as_uid_is_sent_with_as_and_refused_without() {
+    let env = require_cluster!();
+    let out = plugin()
+        .env("KUBECONFIG", &env.admin_kubeconfig)
+        .args(["list", "-A", "--as-uid", "1234"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--as-uid requires --as"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    let user = format!("uid-{:08x}", rand_u32());
+    let out = plugin()
+        .env("KUBECONFIG", &env.admin_kubeconfig)
+        .args([
+            "list",
+            "-A",
+            "--as",
+            &user,
+            "--as-group",
+            "system:masters",
+            "--as-uid",
+            "u-77",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let log = std::fs::read_to_string(std::env::var("KP_TEST_AUDIT_LOG").unwrap()).unwrap();
+    let uids: Vec<String> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["impersonatedUser"]["username"] == user.as_str())
+        .filter_map(|v| v["impersonatedUser"]["uid"].as_str().map(str::to_string))
+        .collect();
+    assert!(!audited_requests(&user).is_empty());
+    assert!(
+        !uids.is_empty() && uids.iter().all(|u| u == "u-77"),
+        "{uids:?}"
+    );
+}
