@@ -74,11 +74,12 @@ impl Target {
     pub fn of(r: &ObjectRef) -> Option<Target> {
         let api = crate::model::kinds::find(&r.group, &r.kind).filter(|a| a.reconcilable)?;
         // An inventory entry names the version its applier used; on an older Flux that is the
-        // one served (HelmRelease v2beta2).
-        let version = if r.version.is_empty() {
-            api.preferred()
-        } else {
+        // one served (HelmRelease v2beta2). Only a version the table knows is taken: the entry is
+        // cluster data, and it goes into a request path.
+        let version = if api.versions.contains(&r.version.as_str()) {
             r.version.as_str()
+        } else {
+            api.preferred()
         };
         Some(Target::new(
             &r.group,
@@ -449,6 +450,12 @@ mod tests {
             ),
             "not final"
         );
+        // An inventory entry's version is used only when the table knows it.
+        let mut r = ObjectRef::new("helm.toolkit.fluxcd.io", "HelmRelease", "app", "x");
+        r.version = "v2beta2".into();
+        assert_eq!(Target::of(&r).unwrap().resource.version, "v2beta2");
+        r.version = "v2/namespaces/kube-system/helmreleases/victim?x=".into();
+        assert_eq!(Target::of(&r).unwrap().resource.version, "v2");
         assert!(
             matches!(
                 handled(&obj(Some(t), "False", "DependencyNotReady", 1, 1), Some(t)),

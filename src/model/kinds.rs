@@ -201,6 +201,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_kind_a_snapshot_reads_is_in_the_table() {
+        for kind in crate::model::snapshot::Kind::ALL {
+            assert!(
+                find(kind.info().group, kind.kind_name()).is_some(),
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_entry_is_unique_and_has_a_version() {
         for (i, a) in TABLE.iter().enumerate() {
             assert!(!a.versions.is_empty(), "{a:?}");
