@@ -7,6 +7,9 @@ use kube::{Client, Config};
 
 use crate::error::{Error, Result};
 
+/// Served API groups and the versions each serves.
+pub type Groups = std::collections::BTreeMap<String, Vec<String>>;
+
 /// A connected client plus what error messages and scoping need to know about it.
 #[derive(Clone)]
 pub struct Session {
@@ -22,6 +25,8 @@ pub struct Session {
     /// The namespace in scope: `-n`, else the context's, else `default`.
     pub namespace: String,
     pub all_namespaces: bool,
+    /// The served API groups, once discovery has run (at most once per run, shared by clones).
+    pub discovery: std::sync::Arc<tokio::sync::OnceCell<Option<Groups>>>,
 }
 
 impl Session {
@@ -323,6 +328,7 @@ pub async fn connect(global: &ConnectOptions) -> Result<Session> {
         server,
         namespace,
         all_namespaces: global.all_namespaces,
+        discovery: Default::default(),
     })
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::client::Session;
+use crate::cluster::client::{Groups, Session};
 use crate::error::Result;
 use crate::model::objects::{FluxObject, Object, Provider, ResourceSet};
 use crate::model::snapshot::{self, Kind, ReadProblem, Served, Snapshot};
@@ -58,11 +58,19 @@ pub async fn list_or_warn<T: DeserializeOwned>(
     }
 }
 
-/// Served API groups and their versions, from one discovery request: `/apis` as the plain
+/// Served API groups and their versions, from one discovery request per run (kept in the session): `/apis` as the plain
 /// `APIGroupList` (an `APIGroupDiscoveryList`, aggregated discovery, is read too if a server sends
 /// one). `None` when it cannot be read: every kind is then read
 /// at its preferred version, as before discovery.
-pub async fn discover(session: &Session) -> Option<BTreeMap<String, Vec<String>>> {
+pub async fn discover(session: &Session) -> Option<Groups> {
+    session
+        .discovery
+        .get_or_init(|| discover_now(session))
+        .await
+        .clone()
+}
+
+async fn discover_now(session: &Session) -> Option<Groups> {
     #[derive(Deserialize)]
     struct Groups {
         #[serde(default)]

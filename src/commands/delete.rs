@@ -108,17 +108,33 @@ fn comes_back(snapshot: &Snapshot, subject: &Subject, provider: Option<&Provider
 struct Apis<'a> {
     session: &'a Session,
     resolved: HashMap<(String, String, String), ApiResource>,
+    /// The versions the snapshot read its kinds at (an older Flux serves older ones).
+    read_at: BTreeMap<crate::model::snapshot::Kind, String>,
 }
 
 impl<'a> Apis<'a> {
-    fn new(session: &'a Session) -> Self {
+    fn new(session: &'a Session, snapshot: &Snapshot) -> Self {
         Apis {
             session,
             resolved: HashMap::new(),
+            read_at: snapshot.versions.clone(),
         }
     }
 
     async fn resource(&mut self, r: &ObjectRef) -> Result<ApiResource> {
+        // A reference without a version (from the snapshot, not an inventory) is of a kind the
+        // snapshot read: at the version it read it.
+        let mut with_version;
+        let r = match crate::model::snapshot::Kind::of(&r.group, &r.kind)
+            .and_then(|k| self.read_at.get(&k))
+        {
+            Some(v) if r.version.is_empty() => {
+                with_version = r.clone();
+                with_version.version = v.clone();
+                &with_version
+            }
+            _ => r,
+        };
         let version = if r.version.is_empty() {
             "v1"
         } else {
@@ -421,7 +437,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     }
 
     // Every write is checked before the first one: a forbidden one changes nothing.
-    let mut apis = Apis::new(&session);
+    let mut apis = Apis::new(&session, snapshot);
     let mut deletes: Vec<Target> = Vec::new();
     for d in &plan.delete {
         deletes.push(Target {
