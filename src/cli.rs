@@ -101,6 +101,10 @@ pub enum Command {
     /// Tear an environment down, the GitOps way where possible
     #[command(visible_alias = "teardown")]
     Delete(DeleteArgs),
+    /// Put an environment to sleep: suspend its Kustomizations and HelmReleases
+    Suspend(SuspendArgs),
+    /// Wake an environment: resume its Kustomizations and HelmReleases, reconcile and wait
+    Resume(ResumeArgs),
     /// Wait until an environment runs a commit and is Ready, then print its URL (for CI)
     Wait(WaitArgs),
     /// Open an environment's URL in a browser (prints it when there is no browser)
@@ -181,6 +185,23 @@ pub struct WaitFlags {
     /// Give up after this long (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct SuspendArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Resume and request a reconcile without waiting
+    #[arg(long)]
+    pub no_wait: bool,
+    #[command(flatten)]
+    pub wait: WaitFlags,
 }
 
 #[derive(Debug, Args)]

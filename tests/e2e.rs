@@ -1090,3 +1090,72 @@ async fn a_closed_pr_never_takes_a_neighbours_objects() {
     assert_eq!(env["status"], "Ready", "{env:#}");
     assert_eq!(w.pods(big).await.len(), 1);
 }
+
+/// `suspend` puts an environment to sleep (its Kustomization's `spec.suspend`, which the Flux
+/// Operator keeps): a new commit is rendered but not applied. `resume` wakes it, and returns once
+/// kustomize-controller has reconciled: the new commit runs. A ResourceSet whose template sets
+/// `spec.suspend` would undo a suspend: `suspend` refuses it and changes nothing.
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspend_and_resume_an_environment() {
+    let w = World::start("e2e-sleep").await;
+    let id = w.pr(1);
+    let sha = w.open(id, true);
+    w.ok(&["render"]).await;
+    let ids = id.to_string();
+    w.ok(&["wait", &ids, "--timeout", "2m"]).await;
+    let out = w.ok(&["suspend", &ids]).await;
+    let name = format!("api-pr-{id}");
+    assert!(
+        out.contains(&format!("Kustomization/{}/{name}: suspended", w.ns)),
+        "{out}"
+    );
+    let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
+    assert_eq!(ks.data["spec"]["suspend"], true);
+    assert_eq!(w.env_json(id).await.unwrap()["status"], "Suspended");
+
+    let new = w.push(id, "while asleep\n");
+    w.ok(&["render"]).await;
+    let pods = w.pods(id).await;
+    assert_eq!(annotation(&pods[0], "app/commit-sha"), Some(sha.as_str()));
+
+    let out = w.ok(&["resume", &ids, "--timeout", "2m"]).await;
+    assert!(
+        out.contains(&format!("Kustomization/{}/{name}: resumed", w.ns))
+            && out.contains(&format!("Kustomization/{}/{name}: Ready", w.ns)),
+        "{out}"
+    );
+    let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
+    assert!(
+        ks.data["spec"].get("suspend").is_none(),
+        "{:?}",
+        ks.data["spec"]
+    );
+    let url = w
+        .ok(&["wait", &ids, "--sha", &new, "--timeout", "2m"])
+        .await;
+    assert_eq!(url, format!("https://api-{id}.preview.example.com\n"));
+
+    // A template that sets spec.suspend itself.
+    let v = World::start_with("e2e-sleep-tmpl", |rset| {
+        rset["spec"]["resources"][0]["spec"]["suspend"] = json!(false);
+    })
+    .await;
+    let other = v.pr(1);
+    v.open(other, true);
+    v.ok(&["render"]).await;
+    v.ok(&["wait", &other.to_string(), "--timeout", "2m"]).await;
+    let out = v.run(&["suspend", &other.to_string()]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("sets spec.suspend in its template"),
+        "{}",
+        stderr_of(&out)
+    );
+    let ks = v
+        .api(KS, "Kustomization")
+        .get(&format!("api-pr-{other}"))
+        .await
+        .unwrap();
+    assert_eq!(ks.data["spec"]["suspend"], false, "nothing changed");
+}

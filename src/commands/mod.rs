@@ -12,6 +12,7 @@ pub mod list;
 pub mod open;
 pub mod reconcile;
 pub mod render;
+pub mod suspend;
 pub mod version;
 pub mod wait;
 pub mod watch;
@@ -26,6 +27,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Reconcile(args) => reconcile::run(&global, &args).await,
         Command::Render(args) => render::run(&global, &args).await,
         Command::Delete(args) => delete::run(&global, &args).await,
+        Command::Suspend(args) => suspend::suspend(&global, &args).await,
+        Command::Resume(args) => suspend::resume(&global, &args).await,
         Command::Wait(args) => wait::run(&global, &args).await,
         Command::Open(args) => open::run(&global, &args).await,
         Command::Doctor(args) => doctor::run(&global, &args).await,

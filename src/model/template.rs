@@ -289,3 +289,48 @@ spec:
         }
     }
 }
+
+/// The templated Kustomizations and HelmReleases that set `spec.suspend` themselves: the
+/// ResourceSet's next reconcile would revert a suspend made by hand on what they render.
+pub fn sets_suspend(spec: &crate::model::objects::ResourceSetSpec) -> Vec<String> {
+    all_objects(spec)
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.get("kind").and_then(Value::as_str),
+                Some("Kustomization" | "HelmRelease")
+            ) && o.pointer("/spec/suspend").is_some()
+        })
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o.get("kind").and_then(Value::as_str).unwrap_or_default(),
+                o.pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod suspend_tests {
+    use super::*;
+
+    #[test]
+    fn a_template_that_sets_suspend_is_found() {
+        let spec: crate::model::objects::ResourceSetSpec = serde_json::from_value(serde_json::json!({
+            "resources": [
+                {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                 "metadata": {"name": "app-<< inputs.id >>"}, "spec": {"suspend": false}},
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "spec": {"suspend": true}},
+                {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "h"}, "spec": {}}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(
+            sets_suspend(&spec),
+            vec!["Kustomization/app-<< inputs.id >>".to_string()]
+        );
+    }
+}
