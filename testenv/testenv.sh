@@ -218,6 +218,13 @@ gen_pki() {
     openssl x509 -req -in "$p/serving.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial -days 30 \
         -extfile "$p/ext.cnf" -out "$p/serving.crt" 2>/dev/null
     openssl ecparam -name prime256v1 -genkey -noout -out "$p/sa.key" 2>/dev/null
+    # A client certificate the API server trusts (same CA): user kp-cert-user, no rights, for
+    # tests of --client-certificate/--client-key.
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=kp-cert-user" \
+        -keyout "$p/client.key" -out "$p/client.csr" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > "$p/client.cnf"
+    openssl x509 -req -in "$p/client.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial -days 30 \
+        -extfile "$p/client.cnf" -out "$p/client.crt" 2>/dev/null
 }
 
 write_kubeconfig() { # user token file
@@ -337,6 +344,7 @@ start_control_plane() {
     start apiserver "$bin/kube-apiserver" --etcd-servers="http://127.0.0.1:$ep" \
         --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$ap" \
         --tls-cert-file="$state/pki/serving.crt" --tls-private-key-file="$state/pki/serving.key" \
+        --client-ca-file="$state/pki/ca.crt" \
         --token-auth-file="$state/tokens.csv" --authorization-mode=RBAC \
         --service-cluster-ip-range=10.96.0.0/16 --service-account-issuer="https://127.0.0.1:$ap" \
         --service-account-key-file="$state/pki/sa.key" --service-account-signing-key-file="$state/pki/sa.key" \

@@ -119,3 +119,31 @@ async fn as_uid_is_sent_with_as_and_refused_without() {
         "{uids:?}"
     );
 }
+
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn a_client_certificate_authenticates_its_user() {
+    let env = require_cluster!();
+    let (server, _, ca) = admin_connection(&env);
+    let pki = std::path::Path::new(&std::env::var("KP_TESTENV_DIR").unwrap()).join("pki");
+    let out = plugin()
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .args(["list", "-A", "-s", &server, "--certificate-authority", &ca])
+        .arg("--client-certificate")
+        .arg(pki.join("client.crt"))
+        .arg("--client-key")
+        .arg(pki.join("client.key"))
+        .output()
+        .unwrap();
+    // Authenticated (an unknown client would be a 401, exit 1) as the certificate's user, who has
+    // no rights: every read is forbidden, and the audit log names the user.
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("forbidden"), "{}", stderr_of(&out));
+    let log = std::fs::read_to_string(std::env::var("KP_TEST_AUDIT_LOG").unwrap()).unwrap();
+    assert!(
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["user"]["username"] == "kp-cert-user"),
+        "no request of kp-cert-user in the audit log"
+    );
+}
