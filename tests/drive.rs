@@ -189,21 +189,12 @@ async fn ctrl_c_interrupts_a_wait() {
     let env = require_cluster!();
     let s = scenario(&env, "sigint").await;
     s.stand_in.behave("api-pr-1234", Behaviour::Ignore);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
-        .args(["reconcile", "1234", "-n", &s.ns])
-        .env("KUBECONFIG", &env.admin_kubeconfig)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = common::interrupted(
+        &env.admin_kubeconfig,
+        &["reconcile", "1234", "-n", &s.ns],
+        Duration::from_millis(2500),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout_of(&out).contains("interrupted"),

@@ -223,7 +223,7 @@ impl World {
     }
 
     /// Waits until nothing of PR `id` is left in the namespace: its Kustomization and what it
-    /// applied.
+    /// applied (Deployment, pods, Service, Ingress).
     async fn wait_gone(&self, id: u64) {
         eventually("the environment's objects gone", SLOW, || async {
             let ks = self
@@ -237,14 +237,23 @@ impl World {
                 .items
                 .len();
             let pods = self.pods(id).await.len();
-            Ok(if ks.is_none() && left == 0 && pods == 0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "kustomization present: {}, deployments: {left}, pods: {pods}",
-                    ks.is_some()
-                ))
-            })
+            let service = self.api("v1", "Service").get_opt(&format!("api-{id}")).await?;
+            let ingress = self
+                .api("networking.k8s.io/v1", "Ingress")
+                .get_opt(&format!("api-ingress-{id}"))
+                .await?;
+            Ok(
+                if ks.is_none() && left == 0 && pods == 0 && service.is_none() && ingress.is_none() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "kustomization present: {}, deployments: {left}, pods: {pods}, service: {}, ingress: {}",
+                        ks.is_some(),
+                        service.is_some(),
+                        ingress.is_some()
+                    ))
+                },
+            )
         })
         .await
         .unwrap();
@@ -720,16 +729,8 @@ async fn a_suspended_environment() {
         stdout_of(&out),
         stderr_of(&out)
     );
+    // Gone includes the Service, which kustomize-controller would not have pruned.
     w.wait_gone(id).await;
-    let services: Api<k8s_openapi::api::core::v1::Service> =
-        Api::namespaced(w.client.clone(), &w.ns);
-    assert!(
-        services
-            .get_opt(&format!("api-{id}"))
-            .await
-            .unwrap()
-            .is_none()
-    );
 }
 
 /// Removing the label the provider requires does not remove an exported PR: the provider keeps
@@ -978,21 +979,13 @@ async fn reconcile_reports_a_real_build_failure_and_ctrl_c_interrupts_a_wait() {
     .unwrap();
     w.open(stuck, true);
     w.ok(&["render"]).await;
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
-        .args(["wait", &stuck.to_string(), "-n", &w.ns, "--timeout", "2m"])
-        .env("KUBECONFIG", &w.stack.admin_kubeconfig)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let stuck_id = stuck.to_string();
+    let out = common::interrupted(
+        &w.stack.admin_kubeconfig,
+        &["wait", &stuck_id, "-n", &w.ns, "--timeout", "2m"],
+        Duration::from_secs(3),
+    )
+    .await;
     assert_ne!(out.status.code(), Some(0));
     let said = format!("{}{}", stdout_of(&out), stderr_of(&out));
     assert!(said.contains("interrupted"), "{said}");
@@ -1032,16 +1025,8 @@ async fn delete_of_an_environment_that_does_not_prune_deletes_its_inventory() {
             "{name} not deleted explicitly:\n{text}"
         );
     }
+    // Gone includes the Ingress and Service, which kustomize-controller would have orphaned.
     w.wait_gone(id).await;
-    let ingresses: Api<k8s_openapi::api::networking::v1::Ingress> =
-        Api::namespaced(w.client.clone(), &w.ns);
-    assert!(
-        ingresses
-            .get_opt(&format!("api-ingress-{id}"))
-            .await
-            .unwrap()
-            .is_none()
-    );
 }
 
 /// Two PRs whose numbers share digits (`N` and `N`·10+`1`, so `api-pr-N` is a prefix of the

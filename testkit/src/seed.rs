@@ -128,26 +128,17 @@ fn resource_set(ns: &str, infra_ns: &str) -> Value {
         .map(|pr| json!({"id": inventory_id(ns, &format!("api-pr-{}", pr.id), "kustomize.toolkit.fluxcd.io", "Kustomization"), "v": "v1"}))
         .collect();
     let digest = "sha256:2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e5d4c3b2a1908f7e6d5c4";
-    json!({"apiVersion": "fluxcd.controlplane.io/v1", "kind": "ResourceSet",
-        "metadata": {"name": "api-pr-envs", "namespace": ns},
-        "spec": {
-            "inputsFrom": [{"apiVersion": "fluxcd.controlplane.io/v1", "kind": "ResourceSetInputProvider", "name": "api-prs"}],
-            "resources": [{
-                "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-                "metadata": {"name": "api-pr-<< inputs.id >>", "namespace": ns},
-                "spec": {
-                    "dependsOn": [{"name": "app-common-dev", "namespace": infra_ns}],
-                    "interval": "10m", "retryInterval": "1m", "prune": true, "wait": false,
-                    "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": infra_ns},
-                    "path": "./clusters/eks/apps/api/pr-template",
-                    "postBuild": {"substitute": {"PR_NUMBER": "<< inputs.id | quote >>", "COMMIT_SHA": "<< inputs.sha >>"}}}}]},
-        "status": {
+    // The seed's ResourceSet as the real-stack story applies it, with the status the operator
+    // writes.
+    let mut rset = crate::story::Story::new(ns, infra_ns).resource_set();
+    rset["status"] = json!({
             "conditions": [condition("Ready", "True", "ReconciliationSucceeded", "Reconciliation finished in 1.8s")],
             "inventory": {"entries": entries},
             "lastAppliedRevision": digest,
             "history": [{"digest": digest, "firstReconciled": now(), "lastReconciled": now(),
                          "lastReconciledDuration": "1.8s", "lastReconciledStatus": "ReconciliationSucceeded",
-                         "totalReconciliations": 12, "metadata": {"inputs": "3", "resources": "3"}}]}})
+                         "totalReconciliations": 12, "metadata": {"inputs": "3", "resources": "3"}}]});
+    rset
 }
 
 /// The Kustomization rendered for one PR and the Deployment, Service and Ingress it applied.

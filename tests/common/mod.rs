@@ -172,3 +172,27 @@ pub fn rand_u32() -> u32 {
         .unwrap_or(0);
     nanos ^ std::process::id().rotate_left(16)
 }
+
+/// Runs the plugin with `args` and `KUBECONFIG`, sends it SIGINT (Ctrl-C) after `after`, and
+/// returns what it printed and how it exited.
+pub async fn interrupted(
+    kubeconfig: &Path,
+    args: &[&str],
+    after: std::time::Duration,
+) -> std::process::Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(after).await;
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
