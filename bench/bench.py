@@ -3,7 +3,11 @@
 and peers, on a fresh local control plane per N. Prints a table; needs `testenv/testenv.sh build`
 and a release build (`cargo build --release -p kubectl-preview -p testkit`).
 
-usage: bench/bench.py [N ...]            (default: 10 100 1000)
+usage: bench/bench.py [--baseline PLUGIN] [N ...]       (default N: 10 100 1000)
+
+--baseline runs another build of the plugin (an earlier commit's release binary) through the same
+list -A, get and watch measurements on the same control plane, interleaved with this one, and
+prints both: a before/after table from one run on one machine.
 """
 import json, os, random, resource, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
@@ -11,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 PLUGIN = os.path.join(TARGET, "release/kubectl-preview")
 TESTKIT = os.path.join(TARGET, "release/testkit")
+BASELINE = None  # --baseline PLUGIN
 RUNS = 7  # after one warm-up; median, min, max reported
 
 
@@ -111,6 +116,9 @@ def bench(n):
 
         ours, rss = timed([PLUGIN, "list", "-A"], env)
         rows["ours"] = ours
+        base = {}
+        if BASELINE:
+            base["list"], base["rss"] = timed([BASELINE, "list", "-A"], env)
         user = f"bench-{random.getrandbits(32):x}"
         sh([PLUGIN, "list", "-A", "--as", user, "--as-group", "system:masters"], env=env)
         uris = audited(env["KP_TEST_AUDIT_LOG"], user)
@@ -136,17 +144,20 @@ def bench(n):
         if fo:
             rows["flux-operator get rset -A"], _ = timed([fo, "get", "rset", "-A", "--kubeconfig", env["KUBECONFIG"]], env)
         get_walls, _ = timed([PLUGIN, "get", "10000", "-n", "bench-0"], env)
-        watch = watch_latency(env, kubectl)
-        return dict(n=n, load=load, rows=rows, rss=rss, requests=requests, received=received, get=get_walls, watch=watch)
+        watch = watch_latency(env, kubectl, PLUGIN)
+        if BASELINE:
+            base["get"], _ = timed([BASELINE, "get", "10000", "-n", "bench-0"], env)
+            base["watch"] = watch_latency(env, kubectl, BASELINE)
+        return dict(n=n, load=load, rows=rows, rss=rss, requests=requests, received=received, get=get_walls, watch=watch, base=base)
     finally:
         subprocess.run([os.path.join(ROOT, "testenv/testenv.sh"), "down"], env=env, capture_output=True)
         shutil.rmtree(state, ignore_errors=True)
 
 
-def watch_latency(env, kubectl):
+def watch_latency(env, kubectl, plugin):
     """Time from a status write (as the API server acknowledges it) to the redrawn table, and the
     CPU the watcher burns while nothing changes."""
-    p = subprocess.Popen([PLUGIN, "list", "-A", "-w"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p = subprocess.Popen([plugin, "list", "-A", "-w"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines = []
     reader = threading.Thread(target=lambda: [lines.append((time.perf_counter(), l)) for l in p.stdout], daemon=True)
     reader.start()
@@ -180,7 +191,11 @@ def watch_latency(env, kubectl):
 
 
 def main():
-    ns = [int(a) for a in sys.argv[1:]] or [10, 100, 1000]
+    global BASELINE
+    args = sys.argv[1:]
+    if args[:1] == ["--baseline"]:
+        BASELINE, args = os.path.abspath(args[1]), args[2:]
+    ns = [int(a) for a in args] or [10, 100, 1000]
     help_walls, _ = timed([PLUGIN, "--help"], os.environ, runs=21)
     results = [bench(n) for n in ns]
     print(f"kubectl preview benchmark ({os.cpu_count()} cores); median of {RUNS} runs after a warm-up (min–max)\n")
@@ -199,6 +214,13 @@ def main():
         w = r["watch"]
         if w["latencies"]:
             print(f"  list -w: redraw {stats(w['latencies'])} after the API server acknowledged the change; idle CPU {w['idle_ticks'] / w['hz'] * 1000:.0f} ms over 10 s")
+        b = r["base"]
+        if b:
+            print(f"  baseline ({BASELINE}):")
+            print(f"    list -A {stats(b['list'])} = {statistics.median(b['list']) / floor:.2f}× the floor; peak RSS {statistics.median(b['rss']) / 1024:.1f} MB")
+            print(f"    get ENV {stats(b['get'])}")
+            if b["watch"]["latencies"]:
+                print(f"    list -w: redraw {stats(b['watch']['latencies'])}")
         print()
 
 

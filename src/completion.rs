@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
 use crate::cluster::client::ConnectOptions;
+use crate::model::objects::Identity;
 
 /// The whole time a completion may spend on the cluster.
 const BUDGET: Duration = Duration::from_millis(1500);
@@ -168,14 +169,20 @@ fn render_targets(current: &OsStr) -> Vec<CompletionCandidate> {
 
 fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
     let items = with_cluster(async |session| {
-        let namespaces: Vec<crate::model::objects::Object> =
-            crate::cluster::read::list_items(&session, "/api/v1/namespaces")
-                .await
-                .ok()?;
+        let namespaces = crate::cluster::read::api::<crate::model::objects::Object>(
+            &session.client,
+            crate::model::kinds::of("", "Namespace"),
+            "",
+            None,
+        )
+        .list(&Default::default())
+        .await
+        .ok()?
+        .items;
         Some(
             namespaces
                 .into_iter()
-                .map(|n| (n.metadata.name, None))
+                .map(|n| (n.metadata.name().to_string(), None))
                 .collect(),
         )
     });

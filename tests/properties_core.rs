@@ -1091,6 +1091,12 @@ fn run_core(t: &mut Tape, w: &World, raw: &Raw, after: &Raw) -> Result<(), TestC
     prop_assert!(serde_json::to_string_pretty(&doc).is_ok());
     let _ = serde_saphyr::to_string(&doc);
     // get: pods make terminal reasons Failed; the detail and its text and JSON.
+    let events: Vec<kubectl_preview::model::objects::Event> = raw
+        .events
+        .iter()
+        .map(|e| serde_json::from_value(e.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| TestCaseError::fail(format!("an event did not decode: {e}")))?;
     for env in &catalog.environments {
         let problems = get::pod_problems(&s, &env.namespace, &pods);
         let with_pods = environments::build(&s, &problems);
@@ -1101,7 +1107,7 @@ fn run_core(t: &mut Tape, w: &World, raw: &Raw, after: &Raw) -> Result<(), TestC
             .find(|e| e.name == env.name)
             .unwrap_or(env)
             .clone();
-        let detail = get::detail(&s, &catalog, env, &raw.events);
+        let detail = get::detail(&s, &catalog, env, &events);
         let _ = get::render(&detail);
         prop_assert!(serde_json::to_string(&detail).is_ok());
     }
@@ -1186,11 +1192,14 @@ fn run_core(t: &mut Tape, w: &World, raw: &Raw, after: &Raw) -> Result<(), TestC
         let _ = kubectl_preview::commands::doctor::render(&reports);
         prop_assert!(serde_json::to_string(&reports).is_ok());
     }
-    // The trigger rule reads raw objects of any shape.
+    // The trigger rule reads objects of any content (decoded leniently, as a watch does; an
+    // item that is not an object at all is not something an API server sends).
     let token = t.string();
-    for v in raw.objects.values().flatten() {
-        let _ = kubectl_preview::cluster::triggers::handled(v, Some(&token));
-        let _ = kubectl_preview::cluster::triggers::handled(v, None);
+    for v in raw.objects.values().flatten().filter(|v| v.is_object()) {
+        let o: kubectl_preview::model::objects::Reconcilable = serde_json::from_value(v.clone())
+            .map_err(|e| TestCaseError::fail(format!("an object did not decode: {e}")))?;
+        let _ = kubectl_preview::model::reconcile::handled(&o, Some(&token));
+        let _ = kubectl_preview::model::reconcile::handled(&o, None);
     }
     Ok(())
 }

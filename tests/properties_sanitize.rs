@@ -205,8 +205,8 @@ proptest! {
         prop_assert!(!item.chars().any(terminal_unsafe), "{item:?}");
         prop_assert!(item.chars().count() <= 120);
         let env = catalog.environments[0].clone();
-        let events = vec![json!({"type": "Warning", "reason": message, "message": message,
-                                 "involvedObject": {"kind": "Kustomization", "name": name}})];
+        let events: Vec<kubectl_preview::model::objects::Event> = vec![serde_json::from_value(json!({"type": "Warning", "reason": message, "message": message,
+                                 "involvedObject": {"kind": "Kustomization", "name": name}})).unwrap()];
         let text = get::render(&get::detail(&snapshot, &catalog, env, &events));
         prop_assert!(clean(&text), "{text:?}");
         prop_assert!(!url_prefixed || !forged(&text), "{}", text);

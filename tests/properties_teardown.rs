@@ -12,7 +12,7 @@ use kubectl_preview::model::flux::{
     CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL,
 };
 use kubectl_preview::model::inventory::ObjectRef;
-use kubectl_preview::model::objects::{FluxObject, Object, Provider, ResourceSet};
+use kubectl_preview::model::objects::{FluxObject, Identity, Object, Provider, ResourceSet};
 use kubectl_preview::model::snapshot::{Kind, Snapshot};
 use kubectl_preview::model::teardown::{self, Delete, DeleteReason, Owner, Plan, Subject};
 use proptest::prelude::*;
@@ -280,25 +280,25 @@ fn meta<'a>(s: &'a Snapshot, r: &ObjectRef) -> Option<(&'a Map, &'a Map)> {
     if r.kind == "Kustomization" {
         s.flux
             .iter()
-            .find(|f| f.metadata.name == r.name)
-            .map(|f| (&f.metadata.labels, &f.metadata.annotations))
+            .find(|f| f.metadata.name() == r.name)
+            .map(|f| (f.metadata.labels(), f.metadata.annotations()))
     } else if r.kind == "ConfigMap" {
         s.leftovers
             .iter()
             .find(|(l, _)| l.name == r.name)
-            .map(|(_, m)| (&m.labels, &m.annotations))
+            .map(|(_, m)| (m.labels(), m.annotations()))
     } else {
         s.objects_of(Kind::Deployment)
             .iter()
-            .find(|o| o.metadata.name == r.name)
-            .map(|o| (&o.metadata.labels, &o.metadata.annotations))
+            .find(|o| o.metadata.name() == r.name)
+            .map(|o| (o.metadata.labels(), o.metadata.annotations()))
     }
 }
 
 fn inventory_of(s: &Snapshot, parent: &str) -> Vec<String> {
     s.flux
         .iter()
-        .filter(|f| f.metadata.name == parent)
+        .filter(|f| f.metadata.name() == parent)
         .flat_map(|f| {
             f.status
                 .inventory
@@ -427,12 +427,12 @@ fn check(s: &Snapshot, prs: &[Pr], subject: &str, plan: &Plan) -> Result<(), Tes
                     prop_assert_eq!(a.as_str(), subject);
                 }
                 // In no other Flux object's inventory.
-                for f in s.flux.iter().filter(|f| f.metadata.name != parent.name) {
+                for f in s.flux.iter().filter(|f| f.metadata.name() != parent.name) {
                     prop_assert!(
-                        !inventory_of(s, &f.metadata.name).contains(&id),
+                        !inventory_of(s, f.metadata.name()).contains(&id),
                         "{:?} is shared with {}",
                         d.object,
-                        f.metadata.name
+                        f.metadata.name()
                     );
                 }
             }

@@ -6,7 +6,7 @@ use kubectl_preview::model::environments::{self, PodProblems};
 use kubectl_preview::model::flux::{
     CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL,
 };
-use kubectl_preview::model::objects::{FluxObject, Object, Provider, ResourceSet};
+use kubectl_preview::model::objects::{FluxObject, Identity, Object, Provider, ResourceSet};
 use kubectl_preview::model::reference;
 use kubectl_preview::model::snapshot::{Kind, Snapshot};
 use kubectl_preview::model::teardown::{self, DeleteReason, Plan, Subject};
@@ -324,10 +324,11 @@ fn with_the_change_request_annotation_the_fixtures_attribute_as_expected() {
         &["redis-7", "api-8", "api-9"],
     );
     if let Some(d) = s.objects.get_mut(&Kind::Deployment) {
-        for o in d.iter_mut().filter(|o| o.metadata.name != "redis-7") {
-            let id = o.metadata.name.trim_start_matches("api-").to_string();
+        for o in d.iter_mut().filter(|o| o.metadata.name() != "redis-7") {
+            let id = o.metadata.name().trim_start_matches("api-").to_string();
             o.metadata
                 .annotations
+                .get_or_insert_default()
                 .insert(CHANGE_REQUEST_ANNOTATION.into(), id);
         }
     }

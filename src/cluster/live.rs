@@ -1,161 +1,83 @@
-//! A live snapshot: a first LIST of every kind, then watches on every readable kind (no
-//! polling), yielding a fresh snapshot after each batch of changes. `list --watch` and `wait`
-//! are built on it.
-use std::collections::{BTreeMap, BTreeSet};
+//! A live snapshot: the first read (`read::fetch`), then kube's `watcher` feeding a `reflector`
+//! store for every kind and scope that read returned (no polling). After each batch of events the
+//! snapshot's objects of the kinds that changed are taken from the stores again, and the snapshot
+//! is yielded. `list --watch` and `wait` are built on it.
+//!
+//! The watcher relists when the API server says the resource version is too old (410 Gone) or a
+//! watch drops, with kube's default backoff; a store replaces its objects only when a relist is
+//! complete, so a snapshot never shows a half-listed kind. Bookmarks are requested (kube's
+//! default), so a quiet watch resumes close to where it was.
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
-use kube::api::{Api, ApiResource, DynamicObject};
-use kube::runtime::{WatchStreamExt, watcher};
-use serde::de::DeserializeOwned;
-
 use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use kube::runtime::reflector::{self, store::Writer};
+use kube::runtime::{WatchStreamExt, watcher};
 
 use crate::cluster::client::Session;
+use crate::cluster::read::{self, Typed};
 use crate::error::Result;
+use crate::model::objects::{FluxObject, Identity, Object, Provider, ResourceSet};
 use crate::model::snapshot::{Kind, Snapshot};
 
-/// One watched collection: a kind in a namespace (or all namespaces).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// The reflector store of one watched collection (a kind in a namespace, or in all).
+enum Store {
+    Provider(reflector::Store<Provider>),
+    ResourceSet(reflector::Store<ResourceSet>),
+    Flux(reflector::Store<FluxObject>),
+    Object(reflector::Store<Object>),
+}
+
 struct Target {
     kind: Kind,
-    namespace: Option<String>,
+    store: Store,
 }
 
-#[derive(Debug, Clone)]
-enum Typed {
-    Provider(crate::model::objects::Provider),
-    ResourceSet(crate::model::objects::ResourceSet),
-    Flux(crate::model::objects::FluxObject),
-    Object(crate::model::objects::Object),
+/// What one watcher event means for the snapshot.
+enum Signal {
+    /// Part of a (re)list still under way: the store is unchanged until it completes.
+    Listing,
+    /// The store changed (an object applied or deleted, or a relist completed).
+    Changed { listed: bool },
 }
 
-fn convert<T: DeserializeOwned>(obj: &DynamicObject) -> Option<T> {
-    serde_json::to_value(obj)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-}
+type Events = BoxStream<'static, (usize, std::result::Result<Signal, watcher::Error>)>;
 
-fn typed(kind: Kind, obj: &DynamicObject) -> Option<Typed> {
-    Some(match kind {
-        Kind::Provider => Typed::Provider(convert(obj)?),
-        Kind::ResourceSet => Typed::ResourceSet(convert(obj)?),
-        Kind::Kustomization | Kind::HelmRelease => {
-            let mut f: crate::model::objects::FluxObject = convert(obj)?;
-            f.kind = kind.kind_name().to_string();
-            Typed::Flux(f)
-        }
-        _ => Typed::Object(convert(obj)?),
-    })
-}
-
-/// Objects received during a (re)list of a target, swapped in at InitDone.
-#[derive(Default)]
-struct Stores {
-    pending: BTreeMap<Target, Vec<Typed>>,
-}
-
-fn meta_of(t: &Typed) -> &crate::model::objects::Meta {
-    match t {
-        Typed::Provider(p) => &p.metadata,
-        Typed::ResourceSet(r) => &r.metadata,
-        Typed::Flux(f) => &f.metadata,
-        Typed::Object(o) => &o.metadata,
-    }
-}
-
-/// Keeps `out`'s objects of `kind` (optionally in one namespace) only where `keep` says so.
-fn retain_kind(
-    out: &mut Snapshot,
+/// Starts the watcher of one collection, its events applied to a new store.
+fn watch<T: Typed>(
+    session: &Session,
     kind: Kind,
-    keep: impl Fn(&crate::model::objects::Meta) -> bool,
-) {
-    match kind {
-        Kind::Provider => out.providers.retain(|p| keep(&p.metadata)),
-        Kind::ResourceSet => out.resource_sets.retain(|r| keep(&r.metadata)),
-        Kind::Kustomization | Kind::HelmRelease => out
-            .flux
-            .retain(|f| f.kind != kind.kind_name() || keep(&f.metadata)),
-        _ => out
-            .objects
-            .entry(kind)
-            .or_default()
-            .retain(|o| keep(&o.metadata)),
-    }
+    version: &str,
+    namespace: Option<&str>,
+    index: usize,
+    modify: impl FnMut(&mut T) + Clone + Send + 'static,
+) -> (reflector::Store<T>, Events) {
+    let api = read::api::<T>(&session.watch_client, kind.info(), version, namespace);
+    let writer = Writer::new(kind.info().resource(version));
+    let store = writer.as_reader();
+    let events = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .map_ok(move |event| event.modify(modify.clone()))
+        .reflect(writer)
+        .map_ok(|event| match event {
+            watcher::Event::Init | watcher::Event::InitApply(_) => Signal::Listing,
+            watcher::Event::InitDone => Signal::Changed { listed: true },
+            watcher::Event::Apply(_) | watcher::Event::Delete(_) => {
+                Signal::Changed { listed: false }
+            }
+        })
+        .map(move |signal| (index, signal))
+        .boxed();
+    (store, events)
 }
 
-fn push(out: &mut Snapshot, kind: Kind, t: Typed) {
-    match t {
-        Typed::Provider(p) => out.providers.push(p),
-        Typed::ResourceSet(r) => out.resource_sets.push(r),
-        Typed::Flux(f) => out.flux.push(f),
-        Typed::Object(o) => out.objects.entry(kind).or_default().push(o),
-    }
-}
-
-impl Stores {
-    /// Applies one event to the live snapshot in place (no copy of the other objects).
-    fn apply(
-        &mut self,
-        target: &Target,
-        event: watcher::Event<DynamicObject>,
-        out: &mut Snapshot,
-    ) -> bool {
-        let same = |o: &DynamicObject| {
-            let (ns, name) = (
-                o.metadata.namespace.clone().unwrap_or_default(),
-                o.metadata.name.clone().unwrap_or_default(),
-            );
-            move |m: &crate::model::objects::Meta| !(m.namespace == ns && m.name == name)
-        };
-        match event {
-            watcher::Event::Apply(o) => {
-                let Some(t) = typed(target.kind, &o) else {
-                    return false;
-                };
-                retain_kind(out, target.kind, same(&o));
-                push(out, target.kind, t);
-                true
-            }
-            watcher::Event::Delete(o) => {
-                retain_kind(out, target.kind, same(&o));
-                true
-            }
-            watcher::Event::Init => {
-                self.pending.insert(target.clone(), Vec::new());
-                false
-            }
-            watcher::Event::InitApply(o) => {
-                if let Some(t) = typed(target.kind, &o) {
-                    self.pending.entry(target.clone()).or_default().push(t);
-                }
-                false
-            }
-            watcher::Event::InitDone => {
-                let fresh = self.pending.remove(target).unwrap_or_default();
-                let scope = target.namespace.clone();
-                retain_kind(out, target.kind, |m| {
-                    scope.as_ref().is_some_and(|ns| *ns != m.namespace)
-                });
-                for t in fresh {
-                    debug_assert!(scope.as_ref().is_none_or(|ns| *ns == meta_of(&t).namespace));
-                    push(out, target.kind, t);
-                }
-                true
-            }
-        }
-    }
-}
-
-/// The API of a kind at the version the first read used (discovery may have chosen an older one).
-fn api_resource(kind: Kind, version: &str) -> ApiResource {
-    kind.info().resource(version)
-}
-
-/// What to watch: every kind read successfully by the first fetch, in the same scopes.
-fn targets(session: &Session, snapshot: &Snapshot) -> Vec<Target> {
+/// What to watch: every kind read successfully by the first fetch, in the same scopes (and the
+/// Flux kinds in the namespaces of the dependencies it found).
+fn collections(session: &Session, snapshot: &Snapshot) -> Vec<(Kind, Option<String>)> {
     let scope = session.scope().map(str::to_string);
-    let mut out: Vec<Target> = Kind::ALL
+    let mut out: Vec<(Kind, Option<String>)> = Kind::ALL
         .into_iter()
         .filter(|k| !snapshot.missing.contains(k))
         .filter(|k| {
@@ -164,25 +86,19 @@ fn targets(session: &Session, snapshot: &Snapshot) -> Vec<Target> {
                 .iter()
                 .any(|p| p.kind == *k && p.namespace == scope)
         })
-        .map(|kind| Target {
-            kind,
-            namespace: scope.clone(),
-        })
+        .map(|kind| (kind, scope.clone()))
         .collect();
     if let Some(scope) = &scope {
-        let deps: BTreeSet<String> = snapshot
+        let deps: BTreeSet<&str> = snapshot
             .flux
             .iter()
-            .map(|f| f.metadata.namespace.clone())
+            .map(|f| f.metadata.namespace())
             .filter(|ns| ns != scope)
             .collect();
         for ns in deps {
             for kind in [Kind::Kustomization, Kind::HelmRelease] {
                 if !snapshot.missing.contains(&kind) {
-                    out.push(Target {
-                        kind,
-                        namespace: Some(ns.clone()),
-                    });
+                    out.push((kind, Some(ns.to_string())));
                 }
             }
         }
@@ -190,94 +106,168 @@ fn targets(session: &Session, snapshot: &Snapshot) -> Vec<Target> {
     out
 }
 
-type WatchEvent = (
-    usize,
-    std::result::Result<watcher::Event<DynamicObject>, watcher::Error>,
-);
+/// The objects of `kinds` in every store, cloned out of their `Arc`s, in the order a LIST returns
+/// them (by namespace, then name).
+fn objects<T: Typed>(
+    targets: &[Target],
+    kinds: &[Kind],
+    state: fn(&Store) -> Option<Vec<Arc<T>>>,
+) -> Vec<T> {
+    let mut out: Vec<T> = targets
+        .iter()
+        .filter(|t| kinds.contains(&t.kind))
+        .filter_map(|t| state(&t.store))
+        .flatten()
+        .map(|o| (*o).clone())
+        .collect();
+    out.sort_by(|a, b| {
+        (a.meta().namespace(), a.meta().name()).cmp(&(b.meta().namespace(), b.meta().name()))
+    });
+    out
+}
 
 pub struct Live {
-    /// The first LIST, then kept current by the watches.
+    /// The first read, then kept current from the stores.
     current: Snapshot,
     targets: Vec<Target>,
-    events: futures::stream::SelectAll<BoxStream<'static, WatchEvent>>,
-    stores: Stores,
-    initialized: BTreeSet<usize>,
+    events: futures::stream::SelectAll<Events>,
+    listed: BTreeSet<usize>,
+    /// Kinds whose stores changed since the last snapshot.
+    dirty: BTreeSet<Kind>,
 }
 
 impl Live {
     /// Lists everything once and starts the watches; `first()` holds what could not be read, for
     /// the caller to warn about.
     pub async fn start(session: &Session) -> Result<Live> {
-        let first = crate::cluster::read::fetch(session).await?;
-        let targets = targets(session, &first);
-        let streams = targets.iter().enumerate().map(|(i, t)| {
-            let ar = api_resource(t.kind, first.version_of(t.kind));
-            let api: Api<DynamicObject> = match &t.namespace {
-                Some(ns) => Api::namespaced_with(session.watch_client.clone(), ns, &ar),
-                None => Api::all_with(session.watch_client.clone(), &ar),
+        let first = read::fetch(session).await?;
+        let mut targets = Vec::new();
+        let mut streams = Vec::new();
+        for (i, (kind, namespace)) in collections(session, &first).into_iter().enumerate() {
+            let (version, ns) = (first.version_of(kind), namespace.as_deref());
+            let (store, events) = match kind {
+                Kind::Provider => {
+                    let (s, e) = watch(session, kind, version, ns, i, |_: &mut Provider| {});
+                    (Store::Provider(s), e)
+                }
+                Kind::ResourceSet => {
+                    let (s, e) = watch(session, kind, version, ns, i, |_: &mut ResourceSet| {});
+                    (Store::ResourceSet(s), e)
+                }
+                Kind::Kustomization | Kind::HelmRelease => {
+                    // Watch events carry the kind, LIST items may not: set it either way.
+                    let name = kind.kind_name();
+                    let (s, e) = watch(session, kind, version, ns, i, move |f: &mut FluxObject| {
+                        name.clone_into(&mut f.kind)
+                    });
+                    (Store::Flux(s), e)
+                }
+                _ => {
+                    let (s, e) = watch(session, kind, version, ns, i, |_: &mut Object| {});
+                    (Store::Object(s), e)
+                }
             };
-            watcher(api, watcher::Config::default())
-                .default_backoff()
-                .map(move |ev| (i, ev))
-                .boxed()
-        });
-        let events = futures::stream::select_all(streams);
+            targets.push(Target { kind, store });
+            streams.push(events);
+        }
         Ok(Live {
             current: first,
             targets,
-            events,
-            stores: Stores::default(),
-            initialized: BTreeSet::new(),
+            events: futures::stream::select_all(streams),
+            listed: BTreeSet::new(),
+            dirty: BTreeSet::new(),
         })
     }
 
-    /// The snapshot of the first LIST.
+    /// The snapshot of the first read.
     pub fn first(&self) -> &Snapshot {
         &self.current
     }
 
     /// Waits for the next batch of changes and returns the snapshot after it; `None` when every
-    /// watch has ended.
+    /// watch has ended. Nothing is returned before every store has listed once.
     pub async fn next(&mut self) -> Option<&Snapshot> {
         loop {
             let (i, event) = self.events.next().await?;
-            let mut changed = self.handle(i, event);
+            self.handle(i, event);
             // Take what else already arrived, then a short quiet period, before one snapshot.
             loop {
                 while let Some(Some((i, event))) = self.events.next().now_or_never() {
-                    changed |= self.handle(i, event);
+                    self.handle(i, event);
                 }
                 match tokio::time::timeout(Duration::from_millis(5), self.events.next()).await {
-                    Ok(Some((i, event))) => changed |= self.handle(i, event),
+                    Ok(Some((i, event))) => self.handle(i, event),
                     _ => break,
                 }
             }
-            if changed && self.initialized.len() == self.targets.len() {
+            if !self.dirty.is_empty() && self.listed.len() == self.targets.len() {
+                self.refresh();
                 return Some(&self.current);
             }
         }
     }
 
-    fn handle(
-        &mut self,
-        index: usize,
-        event: std::result::Result<watcher::Event<DynamicObject>, watcher::Error>,
-    ) -> bool {
-        let target = &self.targets[index];
+    fn handle(&mut self, index: usize, event: std::result::Result<Signal, watcher::Error>) {
+        let kind = self.targets[index].kind;
         match event {
-            Ok(ev) => {
-                if matches!(ev, watcher::Event::InitDone) {
-                    self.initialized.insert(index);
+            Ok(Signal::Listing) => {}
+            Ok(Signal::Changed { listed }) => {
+                if listed {
+                    self.listed.insert(index);
                 }
-                self.stores.apply(target, ev, &mut self.current)
+                self.dirty.insert(kind);
             }
             Err(e) => {
-                crate::safe_eprintln!(
-                    "Warning: watch of {} interrupted: {e}; retrying",
-                    target.kind
-                );
-                false
+                crate::safe_eprintln!("Warning: watch of {kind} interrupted: {e}; retrying");
             }
+        }
+    }
+
+    /// Takes the objects of the changed kinds from their stores into the snapshot.
+    fn refresh(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        let targets = &self.targets;
+        if dirty.contains(&Kind::Provider) {
+            self.current.providers = objects(targets, &[Kind::Provider], |s| match s {
+                Store::Provider(s) => Some(s.state()),
+                _ => None,
+            });
+        }
+        if dirty.contains(&Kind::ResourceSet) {
+            self.current.resource_sets = objects(targets, &[Kind::ResourceSet], |s| match s {
+                Store::ResourceSet(s) => Some(s.state()),
+                _ => None,
+            });
+        }
+        let flux_kinds = [Kind::Kustomization, Kind::HelmRelease];
+        if flux_kinds.iter().any(|k| dirty.contains(k)) {
+            // Both kinds share the snapshot's `flux`; a kind that is not watched keeps what the
+            // first read found (nothing: it was missing or unreadable).
+            let mut flux = objects(targets, &flux_kinds, |s| match s {
+                Store::Flux(s) => Some(s.state()),
+                _ => None,
+            });
+            let watched: BTreeSet<&str> = targets.iter().map(|t| t.kind.kind_name()).collect();
+            flux.extend(
+                self.current
+                    .flux
+                    .drain(..)
+                    .filter(|f| !watched.contains(f.kind.as_str())),
+            );
+            self.current.flux = flux;
+        }
+        for kind in dirty {
+            if matches!(
+                kind,
+                Kind::Provider | Kind::ResourceSet | Kind::Kustomization | Kind::HelmRelease
+            ) {
+                continue;
+            }
+            let fresh = objects(targets, &[kind], |s| match s {
+                Store::Object(s) => Some(s.state()),
+                _ => None,
+            });
+            self.current.objects.insert(kind, fresh);
         }
     }
 }

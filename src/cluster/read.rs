@@ -2,19 +2,19 @@
 //! Kinds whose API is not served are skipped; forbidden reads are recorded, not fatal.
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::fmt::Debug;
+
+use kube::Resource;
+use kube::api::{Api, ApiResource, ListParams};
+use kube::core::DynamicResourceScope;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::cluster::client::{Groups, Session};
 use crate::error::Result;
-use crate::model::objects::{FluxObject, Object, Provider, ResourceSet};
+use crate::model::kinds;
+use crate::model::objects::{FluxObject, Identity, Object, Provider, ResourceSet};
 use crate::model::snapshot::{self, Kind, ReadProblem, Served, Snapshot};
-
-#[derive(Deserialize)]
-struct RawList<T> {
-    #[serde(default = "Vec::new")]
-    items: Vec<T>,
-}
 
 enum Outcome<T> {
     Items(Vec<T>),
@@ -22,31 +22,58 @@ enum Outcome<T> {
     Problem(ReadProblem),
 }
 
-/// The items of one LIST (`path` may carry a query); every read of this tool goes through here.
-pub async fn list_items<T: DeserializeOwned>(
-    session: &Session,
-    path: &str,
-) -> std::result::Result<Vec<T>, kube::Error> {
-    let request = http::Request::get(path)
-        .body(Vec::new())
-        .map_err(kube::Error::HttpError)?;
-    session
-        .client
-        .request::<RawList<T>>(request)
-        .await
-        .map(|list| list.items)
+/// The typed objects every read decodes into (`model::objects`): kube `Resource`s addressed by
+/// an `ApiResource` from the kinds table.
+pub trait Typed:
+    Resource<DynamicType = ApiResource, Scope = DynamicResourceScope>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+impl<T> Typed for T where
+    T: Resource<DynamicType = ApiResource, Scope = DynamicResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The `kube::Api` of a kind of the table at `version` (the preferred one when empty), in one
+/// namespace or, with `None` or for a cluster-scoped kind, all.
+pub fn api<T: Typed>(
+    client: &kube::Client,
+    kind: &kinds::Api,
+    version: &str,
+    namespace: Option<&str>,
+) -> Api<T> {
+    let resource = kind.resource(version);
+    match namespace {
+        Some(ns) if kind.namespaced => Api::namespaced_with(client.clone(), ns, &resource),
+        _ => Api::all_with(client.clone(), &resource),
+    }
 }
 
 /// A LIST whose failure to read (forbidden, not served) is a warning, not an error: `get`'s
 /// pods and events, which only add detail.
-pub async fn list_or_warn<T: DeserializeOwned>(
+pub async fn list_or_warn<T: Typed>(
     session: &Session,
-    path: &str,
-    what: &str,
+    kind: &kinds::Api,
     ns: &str,
+    params: &ListParams,
 ) -> Result<Vec<T>> {
-    match list_items(session, path).await {
-        Ok(items) => Ok(items),
+    let what = kind.plural;
+    match api::<T>(&session.client, kind, "", Some(ns))
+        .list(params)
+        .await
+    {
+        Ok(list) => Ok(list.items),
         Err(kube::Error::Api(s)) if s.code == 403 || s.code == 404 => {
             crate::safe_eprintln!(
                 "Warning: cannot list {what} in namespace {ns} ({}); not shown",
@@ -124,13 +151,14 @@ async fn discover_now(session: &Session) -> Option<Groups> {
     (!out.is_empty()).then_some(out)
 }
 
-async fn list<T: DeserializeOwned>(
+async fn list<T: Typed>(
     session: &Session,
     kind: Kind,
     version: &str,
     namespace: Option<&str>,
 ) -> Result<Outcome<T>> {
-    match list_items(session, &kind.list_path_at(version, namespace)).await {
+    let api: Api<T> = api(&session.client, kind.info(), version, namespace);
+    match api.list(&ListParams::default()).await.map(|l| l.items) {
         Ok(items) => Ok(Outcome::Items(items)),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Outcome::Missing),
         Err(kube::Error::Api(status)) if status.code == 403 => Ok(Outcome::Problem(ReadProblem {
@@ -272,7 +300,7 @@ async fn fetch_dependencies(session: &Session, scope: &str, snapshot: &mut Snaps
         .iter()
         .filter(|o| {
             o.metadata
-                .labels
+                .labels()
                 .contains_key(crate::model::flux::OWNER_NAME_LABEL)
         })
         .flat_map(|o| o.depends_on())

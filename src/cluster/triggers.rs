@@ -11,14 +11,14 @@ use k8s_openapi::api::authorization::v1::{
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use kube::core::GroupVersionKind;
 use kube::runtime::watcher;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cluster::client::Session;
 use crate::error::{Error, Result};
-use crate::model::flux::{
-    FIELD_MANAGER, FORCE_AT_ANNOTATION, RECONCILE_ANNOTATION, REQUESTED_AT_ANNOTATION,
-};
+use crate::model::flux::{FIELD_MANAGER, FORCE_AT_ANNOTATION, REQUESTED_AT_ANNOTATION};
 use crate::model::inventory::ObjectRef;
+use crate::model::objects::Reconcilable;
+use crate::model::reconcile::{Handled, handled};
 
 /// An object to drive, with its API resource.
 #[derive(Debug, Clone)]
@@ -192,92 +192,6 @@ pub async fn request(session: &Session, target: &Target, token: &str, force: boo
         .map_err(|e| write_error(session, "patch", target, e))
 }
 
-/// Where an object stands with respect to one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Handled {
-    /// Still waiting (what for).
-    NotYet(String),
-    Ready(String),
-    Failed(String),
-    Disabled,
-}
-
-fn ready_condition(obj: &Value) -> Option<&Value> {
-    obj.pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-}
-
-/// Pure: has the controller handled `token`, and with what result? `None` token: only readiness
-/// at the current generation counts (used after waiting for creation).
-pub fn handled(obj: &Value, token: Option<&str>) -> Handled {
-    let disabled = obj
-        .pointer("/metadata/annotations")
-        .and_then(|a| a.get(RECONCILE_ANNOTATION))
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case("disabled"));
-    let suspended = obj
-        .pointer("/spec/suspend")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if disabled || suspended {
-        return Handled::Disabled;
-    }
-    if let Some(token) = token {
-        let last = obj
-            .pointer("/status/lastHandledReconcileAt")
-            .and_then(Value::as_str);
-        if last != Some(token) {
-            return Handled::NotYet("waiting for the controller to handle the request".into());
-        }
-    }
-    let Some(ready) = ready_condition(obj) else {
-        return Handled::NotYet("no Ready condition yet".into());
-    };
-    let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
-    let observed = ready
-        .get("observedGeneration")
-        .and_then(Value::as_i64)
-        .or_else(|| {
-            obj.pointer("/status/observedGeneration")
-                .and_then(Value::as_i64)
-        });
-    if generation.is_some() && observed.is_some() && observed != generation {
-        return Handled::NotYet(format!(
-            "generation {} not observed yet",
-            generation.unwrap_or_default()
-        ));
-    }
-    let text = |k: &str| {
-        ready
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    match text("status").as_str() {
-        "True" => Handled::Ready(text("message")),
-        // Neither is final: a newer reconcile canceled the health check, or kustomize-controller
-        // requeues until the dependency is Ready (seen on the real stack when the dependency
-        // reconciles the same new revision at the same time).
-        "False"
-            if matches!(
-                text("reason").as_str(),
-                "HealthCheckCanceled" | "DependencyNotReady"
-            ) =>
-        {
-            Handled::NotYet(text("message"))
-        }
-        "False" => Handled::Failed(format!("{}: {}", text("reason"), text("message"))),
-        _ => Handled::NotYet(if text("message").is_empty() {
-            "reconciling".into()
-        } else {
-            text("message")
-        }),
-    }
-}
-
 /// Where waits report what they see: a line per event, a task per object (the terminal UI's
 /// progress implements it; the cluster layer does not draw).
 pub trait Report {
@@ -302,15 +216,13 @@ pub async fn wait(
 ) -> Result<String> {
     let label = target.reference.to_string();
     let task = progress.task(label.clone(), "waiting for the controller");
-    let config =
-        watcher::Config::default().fields(&format!("metadata.name={}", target.reference.name));
     // A watch may stay silent for long: the watch client has no read timeout.
-    let api: Api<DynamicObject> = Api::namespaced_with(
+    let api: Api<Reconcilable> = Api::namespaced_with(
         session.watch_client.clone(),
         &target.reference.namespace,
         &target.resource,
     );
-    let mut stream = watcher(api, config).boxed();
+    let mut stream = watcher::watch_object(api, &target.reference.name).boxed();
     let mut last = String::from("waiting for the controller");
     let outcome: Result<String> = loop {
         let next = tokio::select! {
@@ -319,11 +231,10 @@ pub async fn wait(
             next = stream.next() => next,
         };
         let obj = match next {
-            Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o))) => o,
-            Some(Ok(watcher::Event::Delete(_))) => {
+            Some(Ok(Some(o))) => o,
+            Some(Ok(None)) => {
                 break Err(Error::Other(format!("{label} was deleted while waiting")));
             }
-            Some(Ok(_)) => continue,
             Some(Err(
                 watcher::Error::InitialListFailed(kube::Error::Api(s))
                 | watcher::Error::WatchFailed(kube::Error::Api(s)),
@@ -342,8 +253,7 @@ pub async fn wait(
             }
             None => break Err(Error::Other(format!("the watch of {label} ended"))),
         };
-        let value = serde_json::to_value(&obj).unwrap_or(Value::Null);
-        match handled(&value, token) {
+        match handled(&obj, token) {
             Handled::NotYet(why) => {
                 task.message(&why);
                 last = why;
@@ -406,78 +316,14 @@ pub async fn trigger_all(
 mod tests {
     use super::*;
 
-    fn obj(
-        last: Option<&str>,
-        status: &str,
-        reason: &str,
-        generation: i64,
-        observed: i64,
-    ) -> Value {
-        json!({"metadata": {"generation": generation}, "status": {"lastHandledReconcileAt": last, "observedGeneration": observed,
-               "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": "m"}]}})
-    }
-
     #[test]
-    fn handled_follows_the_flux_cli_rules() {
-        let t = "2026-11-22T00:00:00.000000001Z";
-        assert!(matches!(
-            handled(&obj(None, "True", "R", 1, 1), Some(t)),
-            Handled::NotYet(_)
-        ));
-        assert!(matches!(
-            handled(&obj(Some("older"), "True", "R", 1, 1), Some(t)),
-            Handled::NotYet(_)
-        ));
-        assert_eq!(
-            handled(&obj(Some(t), "True", "R", 1, 1), Some(t)),
-            Handled::Ready("m".into())
-        );
-        assert!(
-            matches!(
-                handled(&obj(Some(t), "True", "R", 2, 1), Some(t)),
-                Handled::NotYet(_)
-            ),
-            "generation behind"
-        );
-        assert_eq!(
-            handled(&obj(Some(t), "False", "HealthCheckFailed", 1, 1), Some(t)),
-            Handled::Failed("HealthCheckFailed: m".into())
-        );
-        assert!(
-            matches!(
-                handled(&obj(Some(t), "False", "HealthCheckCanceled", 1, 1), Some(t)),
-                Handled::NotYet(_)
-            ),
-            "not final"
-        );
+    fn inventory_versions_are_used_only_when_the_table_knows_them() {
         // An inventory entry's version is used only when the table knows it.
         let mut r = ObjectRef::new("helm.toolkit.fluxcd.io", "HelmRelease", "app", "x");
         r.version = "v2beta2".into();
         assert_eq!(Target::of(&r).unwrap().resource.version, "v2beta2");
         r.version = "v2/namespaces/kube-system/helmreleases/victim?x=".into();
         assert_eq!(Target::of(&r).unwrap().resource.version, "v2");
-        assert!(
-            matches!(
-                handled(&obj(Some(t), "False", "DependencyNotReady", 1, 1), Some(t)),
-                Handled::NotYet(_)
-            ),
-            "kustomize-controller retries once the dependency is Ready"
-        );
-        assert!(matches!(
-            handled(&obj(Some(t), "Unknown", "Progressing", 1, 1), Some(t)),
-            Handled::NotYet(_)
-        ));
-        let mut suspended = obj(Some(t), "True", "R", 1, 1);
-        suspended["spec"] = json!({"suspend": true});
-        assert_eq!(handled(&suspended, Some(t)), Handled::Disabled);
-        let mut disabled = obj(Some(t), "True", "R", 1, 1);
-        disabled["metadata"]["annotations"] =
-            json!({"fluxcd.controlplane.io/reconcile": "Disabled"});
-        assert_eq!(handled(&disabled, Some(t)), Handled::Disabled);
-        assert_eq!(
-            handled(&obj(None, "True", "R", 1, 1), None),
-            Handled::Ready("m".into())
-        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::environments::{PreviewSet, ProviderInfo};
 use crate::model::flux::{CHANGE_REQUEST_ANNOTATION, RECONCILE_EVERY_ANNOTATION};
 use crate::model::inventory::ObjectRef;
-use crate::model::objects::Meta;
+use crate::model::objects::{Identity, Meta};
 use crate::model::snapshot::Snapshot;
 use crate::model::teardown::{self, Owner, Plan, Subject};
 use crate::sanitize;
@@ -37,7 +37,7 @@ pub fn stick_hint(
         snapshot
             .providers
             .iter()
-            .find(|p| p.metadata.namespace == info.namespace && p.metadata.name == info.name)
+            .find(|p| p.metadata.namespace() == info.namespace && p.metadata.name() == info.name)
     });
     let mut ways = vec![format!("close or merge PR {}", subject.id)];
     let Some(p) = found else {
@@ -82,17 +82,17 @@ pub fn stick_hint(
 
 fn comes_back(snapshot: &Snapshot, subject: &Subject, provider: Option<&ProviderInfo>) -> String {
     let every = |meta: Option<&Meta>, default: &str| {
-        meta.and_then(|m| m.annotations.get(RECONCILE_EVERY_ANNOTATION).cloned())
+        meta.and_then(|m| m.annotations().get(RECONCILE_EVERY_ANNOTATION).cloned())
             .unwrap_or_else(|| format!("{default}, the default"))
     };
     let p = provider.and_then(|info| {
         snapshot
             .providers
             .iter()
-            .find(|p| p.metadata.namespace == info.namespace && p.metadata.name == info.name)
+            .find(|p| p.metadata.namespace() == info.namespace && p.metadata.name() == info.name)
     });
     let rset = snapshot.resource_sets.iter().find(|r| {
-        r.metadata.namespace == subject.namespace && r.metadata.name == subject.resource_set
+        r.metadata.namespace() == subject.namespace && r.metadata.name() == subject.resource_set
     });
     format!(
         "The provider still exports PR {}, so ResourceSet {}/{} re-creates it at its next reconcile: when the exported inputs change (the provider polls every {}) or within its own interval ({}).",
@@ -323,13 +323,9 @@ async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
             match api.list(&ListParams::default().labels(&selector)).await {
                 Ok(list) => {
                     for o in list.items {
-                        let Ok(meta) = serde_json::to_value(&o.metadata)
-                            .and_then(serde_json::from_value::<Meta>)
-                        else {
-                            continue;
-                        };
+                        let meta = o.metadata;
                         let mut r =
-                            ObjectRef::new(&read.group, &read.kind, &meta.namespace, &meta.name);
+                            ObjectRef::new(&read.group, &read.kind, meta.namespace(), meta.name());
                         r.version = read.version.clone();
                         out.push((r, meta));
                     }
@@ -373,8 +369,8 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let session = loaded.session.clone();
     // Attribution per PR does not hold for combinations of inputs: refuse rather than guess.
     if snapshot.resource_sets.iter().any(|r| {
-        r.metadata.namespace == subject.namespace
-            && r.metadata.name == subject.resource_set
+        r.metadata.namespace() == subject.namespace
+            && r.metadata.name() == subject.resource_set
             && crate::model::permute::is_permute(&r.spec)
     }) {
         return Err(Error::Other(format!(
@@ -512,8 +508,8 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
                 .resource_sets
                 .iter()
                 .filter(|r| {
-                    r.metadata.namespace == subject.namespace
-                        && r.metadata.name == subject.resource_set
+                    r.metadata.namespace() == subject.namespace
+                        && r.metadata.name() == subject.resource_set
                 })
                 .flat_map(|r| {
                     r.status

@@ -3,17 +3,22 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use kube::api::ListParams;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::{DetailOutput, GetArgs, GlobalArgs};
 use crate::cluster::client::{self, Session};
+use crate::cluster::read;
 use crate::error::Result;
 use crate::model::environments::{self, Column, Environment};
 use crate::model::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
 use crate::model::health::{PodProblem, TERMINAL_POD_REASONS, short};
 use crate::model::inventory::ObjectRef;
-use crate::model::objects::{Condition, HistoryEntry, Object, find_condition};
+use crate::model::kinds;
+use crate::model::objects::{
+    Condition, Event, HistoryEntry, Identity, InvolvedObject, Object, find_condition,
+};
 use crate::model::snapshot::{Kind, Snapshot};
 use crate::ui::output::{self, FORBIDDEN, NONE};
 use crate::ui::select;
@@ -95,12 +100,14 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode> {
 }
 
 /// Pods and Warning events of the environment's namespace: one LIST each.
-async fn read_namespace_extras(session: &Session, ns: &str) -> Result<(Vec<Object>, Vec<Value>)> {
-    let pods = format!("/api/v1/namespaces/{ns}/pods");
-    let events = format!("/api/v1/namespaces/{ns}/events?fieldSelector=type%3DWarning");
+async fn read_namespace_extras(session: &Session, ns: &str) -> Result<(Vec<Object>, Vec<Event>)> {
+    let (all, warnings) = (
+        ListParams::default(),
+        ListParams::default().fields("type=Warning"),
+    );
     futures::try_join!(
-        crate::cluster::read::list_or_warn(session, &pods, "pods", ns),
-        crate::cluster::read::list_or_warn(session, &events, "events", ns)
+        read::list_or_warn(session, kinds::of("", "Pod"), ns, &all),
+        read::list_or_warn(session, kinds::of("", "Event"), ns, &warnings)
     )
 }
 
@@ -112,7 +119,7 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
         for w in snapshot
             .objects_of(kind)
             .iter()
-            .filter(|w| w.metadata.namespace == ns)
+            .filter(|w| w.metadata.namespace() == ns)
         {
             let selector: crate::model::objects::LabelSelector =
                 serde_json::from_value(w.spec.get("selector").cloned().unwrap_or(Value::Null))
@@ -120,7 +127,10 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
             if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
                 continue;
             }
-            for pod in pods.iter().filter(|p| selector.matches(&p.metadata.labels)) {
+            for pod in pods
+                .iter()
+                .filter(|p| selector.matches(p.metadata.labels()))
+            {
                 let statuses = pod
                     .status
                     .get("containerStatuses")
@@ -131,8 +141,8 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
                         .filter(|r| TERMINAL_POD_REASONS.contains(r))
                 }) {
                     out.push(PodProblem {
-                        workload: ObjectRef::new("apps", kind.kind_name(), ns, &w.metadata.name),
-                        pod: pod.metadata.name.clone(),
+                        workload: ObjectRef::new("apps", kind.kind_name(), ns, w.metadata.name()),
+                        pod: pod.metadata.name().to_string(),
                         reason: reason.to_string(),
                     });
                 }
@@ -147,11 +157,11 @@ pub fn detail(
     snapshot: &Snapshot,
     catalog: &environments::Catalog,
     env: Environment,
-    events: &[Value],
+    events: &[Event],
 ) -> Detail {
     let provider = snapshot.providers.iter().find(|p| {
-        p.metadata.namespace == env.provider.namespace
-            && p.metadata.name == env.provider.name
+        p.metadata.namespace() == env.provider.namespace
+            && p.metadata.name() == env.provider.name
             && is_change_request_type(&p.spec.type_)
     });
     let provider_status = ProviderDetail {
@@ -168,7 +178,7 @@ pub fn detail(
             .and_then(|p| p.status.next_schedule.as_ref().and_then(|s| s.when.clone())),
         poll_interval: provider.map(|p| {
             p.metadata
-                .annotations
+                .annotations()
                 .get(RECONCILE_EVERY_ANNOTATION)
                 .cloned()
                 .unwrap_or_else(|| "10m (default)".into())
@@ -187,7 +197,7 @@ pub fn detail(
     let rset = snapshot
         .resource_sets
         .iter()
-        .find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set);
+        .find(|r| r.metadata.namespace() == env.namespace && r.metadata.name() == env.resource_set);
     let resource_set_status = rset.map(|r| ResourceSetDetail {
         ready: find_condition(&r.status.conditions, "Ready").cloned(),
         last_applied_revision: r.status.last_applied_revision.clone(),
@@ -195,7 +205,7 @@ pub fn detail(
         shared_objects: catalog
             .preview_sets
             .iter()
-            .find(|s| s.namespace == r.metadata.namespace && s.name == r.metadata.name)
+            .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name())
             .map(|s| s.shared_objects.clone())
             .unwrap_or_default(),
     });
@@ -203,12 +213,12 @@ pub fn detail(
     for o in env.objects.iter().filter(|o| o.reference.is_flux_applier()) {
         if let Some(f) = snapshot.flux.iter().find(|f| {
             f.kind == o.reference.kind
-                && f.metadata.namespace == o.reference.namespace
-                && f.metadata.name == o.reference.name
+                && f.metadata.namespace() == o.reference.namespace
+                && f.metadata.name() == o.reference.name
         }) {
             for (ns, name) in f.depends_on() {
                 let dep = snapshot.flux.iter().find(|d| {
-                    d.kind == f.kind && d.metadata.namespace == ns && d.metadata.name == name
+                    d.kind == f.kind && d.metadata.namespace() == ns && d.metadata.name() == name
                 });
                 let ready = dep.and_then(|d| find_condition(&d.status.conditions, "Ready"));
                 depends_on.push(DependencyDetail {
@@ -229,29 +239,15 @@ pub fn detail(
     let mut events: Vec<EventDetail> = events
         .iter()
         .filter_map(|e| {
-            let kind = e.pointer("/involvedObject/kind")?.as_str()?.to_string();
-            let name = e.pointer("/involvedObject/name")?.as_str()?.to_string();
+            let InvolvedObject { kind, name } = &e.involved_object;
             names
                 .contains(&(kind.clone(), name.clone()))
                 .then(|| EventDetail {
-                    last_seen: e
-                        .get("lastTimestamp")
-                        .and_then(Value::as_str)
-                        .or_else(|| e.get("eventTime").and_then(Value::as_str))
-                        .map(str::to_string),
+                    last_seen: e.last_timestamp.clone().or_else(|| e.event_time.clone()),
                     object: format!("{kind}/{name}"),
-                    reason: e
-                        .get("reason")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    message: e
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                    count: e.get("count").and_then(Value::as_i64),
+                    reason: e.reason.clone(),
+                    message: e.message.trim().to_string(),
+                    count: e.count,
                 })
         })
         .collect();

@@ -11,6 +11,7 @@ use crate::cluster::triggers::{self, Target};
 use crate::error::{Error, Result};
 use crate::model::environments::Environment;
 use crate::model::inventory::ObjectRef;
+use crate::model::objects::Identity;
 use crate::model::snapshot::Snapshot;
 use crate::ui::progress::Progress;
 use crate::ui::select;
@@ -31,8 +32,8 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
     for t in appliers {
         let Some(f) = snapshot.flux.iter().find(|f| {
             f.kind == t.reference.kind
-                && f.metadata.namespace == t.reference.namespace
-                && f.metadata.name == t.reference.name
+                && f.metadata.namespace() == t.reference.namespace
+                && f.metadata.name() == t.reference.name
         }) else {
             continue;
         };
@@ -53,7 +54,7 @@ pub fn source_targets(snapshot: &Snapshot, appliers: &[Target]) -> Vec<Target> {
             .get("namespace")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .unwrap_or(&f.metadata.namespace);
+            .unwrap_or(f.metadata.namespace());
         if let Some(target) =
             Target::of(&ObjectRef::new("source.toolkit.fluxcd.io", kind, ns, name))
             && !out.iter().any(|o| o.reference == target.reference)

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::environments::{self, Catalog, PodProblems, PreviewSet};
 use crate::model::health::short;
 use crate::model::inventory::{self, ObjectRef};
+use crate::model::objects::Identity;
 use crate::model::reference;
 use crate::model::snapshot::Snapshot;
 use crate::sanitize;
@@ -24,7 +25,7 @@ fn exported(snapshot: &Snapshot, set: &PreviewSet) -> BTreeMap<String, Option<St
     for p in snapshot.providers.iter().filter(|p| {
         set.providers
             .iter()
-            .any(|x| x.namespace == p.metadata.namespace && x.name == p.metadata.name)
+            .any(|x| x.namespace == p.metadata.namespace() && x.name == p.metadata.name())
     }) {
         for input in &p.status.exported_inputs {
             let id = match input.get("id") {
@@ -37,7 +38,7 @@ fn exported(snapshot: &Snapshot, set: &PreviewSet) -> BTreeMap<String, Option<St
                 .and_then(|s| s.as_str())
                 .map(str::to_string);
             let key = if set.providers.len() > 1 {
-                format!("{id}@{}", p.metadata.name)
+                format!("{id}@{}", p.metadata.name())
             } else {
                 id
             };
@@ -51,7 +52,7 @@ fn inventory_of(snapshot: &Snapshot, set: &PreviewSet) -> Vec<ObjectRef> {
     snapshot
         .resource_sets
         .iter()
-        .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)
+        .find(|r| r.metadata.namespace() == set.namespace && r.metadata.name() == set.name)
         .and_then(|r| r.status.inventory.as_ref())
         .map(|i| inventory::parse_entries(&i.entries))
         .unwrap_or_default()

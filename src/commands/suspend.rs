@@ -15,6 +15,7 @@ use crate::commands::reconcile::flux_targets;
 use crate::error::{Error, Result};
 use crate::model::environments::Environment;
 use crate::model::flux::FIELD_MANAGER;
+use crate::model::objects::Identity;
 use crate::ui::progress::Progress;
 use crate::ui::select;
 
@@ -72,11 +73,10 @@ pub async fn suspend(global: &GlobalArgs, args: &SuspendArgs) -> Result<ExitCode
     let loaded = select::load(session, args.env.env.as_deref()).await?;
     let env = select::choose(&loaded).await?;
     let targets = targets(env)?;
-    if let Some(rset) = loaded
-        .snapshot
-        .resource_sets
-        .iter()
-        .find(|r| r.metadata.namespace == env.namespace && r.metadata.name == env.resource_set)
+    if let Some(rset) =
+        loaded.snapshot.resource_sets.iter().find(|r| {
+            r.metadata.namespace() == env.namespace && r.metadata.name() == env.resource_set
+        })
     {
         let setting = crate::model::template::sets_suspend(&rset.spec);
         if !setting.is_empty() {

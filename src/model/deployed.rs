@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::model::flux::COMMIT_ANNOTATION;
-use crate::model::objects::FluxObject;
+use crate::model::objects::{FluxObject, Identity};
 
 /// A place in a rendered object where the template writes `inputs.sha`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub fn same_commit(a: &str, b: &str) -> bool {
 pub fn rendered_sha(objects: &[&FluxObject], paths: &[ShaPath]) -> Option<String> {
     for o in objects {
         for p in paths.iter().filter(|p| p.kind == o.kind) {
-            let whole = serde_json::json!({"metadata": {"annotations": o.metadata.annotations, "labels": o.metadata.labels}, "spec": o.spec});
+            let whole = serde_json::json!({"metadata": {"annotations": o.metadata.annotations(), "labels": o.metadata.labels()}, "spec": o.spec});
             if let Some(sha) = whole
                 .pointer(&p.pointer)
                 .and_then(Value::as_str)
@@ -93,7 +93,7 @@ pub fn rendered_sha(objects: &[&FluxObject], paths: &[ShaPath]) -> Option<String
     }
     objects.iter().find_map(|o| {
         o.metadata
-            .annotations
+            .annotations()
             .get(COMMIT_ANNOTATION)
             .and_then(|v| find_sha(v))
     })

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::model::environments::{Catalog, resolve_inputs};
 use crate::model::flux::{RECONCILE_EVERY_ANNOTATION, is_change_request_type};
-use crate::model::objects::{Provider, ResourceSet};
+use crate::model::objects::{Identity, Provider, ResourceSet};
 use crate::model::snapshot::Snapshot;
 use crate::model::{permute, template};
 
@@ -113,13 +113,13 @@ pub fn referenced_secrets(
         let Some(r) = snapshot
             .resource_sets
             .iter()
-            .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)
+            .find(|r| r.metadata.namespace() == set.namespace && r.metadata.name() == set.name)
         else {
             continue;
         };
         for p in resolve_inputs(r, &preview) {
             for (_, name) in referenced(p) {
-                out.insert((p.metadata.namespace.clone(), name));
+                out.insert((p.metadata.namespace().to_string(), name));
             }
         }
     }
@@ -148,12 +148,17 @@ const OPTIONAL_INPUTS: [&str; 3] = ["labels", "title", "author"];
 fn provider_ref(p: &Provider) -> String {
     format!(
         "ResourceSetInputProvider/{}/{}",
-        p.metadata.namespace, p.metadata.name
+        p.metadata.namespace(),
+        p.metadata.name()
     )
 }
 
 fn rset_ref(r: &ResourceSet) -> String {
-    format!("ResourceSet/{}/{}", r.metadata.namespace, r.metadata.name)
+    format!(
+        "ResourceSet/{}/{}",
+        r.metadata.namespace(),
+        r.metadata.name()
+    )
 }
 
 /// Go durations as the operator reads `reconcileEvery` (`5m`, `1h30m`, `90s`).
@@ -238,7 +243,7 @@ fn input_prefixes(r: &ResourceSet, providers: &[&Provider]) -> Vec<String> {
     providers
         .iter()
         .filter(|p| is_change_request_type(&p.spec.type_))
-        .map(|p| format!("inputs.{}", permute::key(&p.metadata.name)))
+        .map(|p| format!("inputs.{}", permute::key(p.metadata.name())))
         .collect()
 }
 
@@ -279,7 +284,7 @@ fn check_provider(p: &Provider, secrets: &Secrets, findings: &mut Vec<Finding>) 
     }
     let every = p
         .metadata
-        .annotations
+        .annotations()
         .get(RECONCILE_EVERY_ANNOTATION)
         .cloned();
     let secs = every.as_deref().and_then(seconds).unwrap_or(600);
@@ -345,12 +350,12 @@ fn check_secret(
         SecretUse::Certificates => "spec.certSecretRef",
     };
     let need = secret_needs(p, usage);
-    match secrets.get(&(p.metadata.namespace.clone(), secret.to_string())) {
+    match secrets.get(&(p.metadata.namespace().to_string(), secret.to_string())) {
         None | Some(SecretKeys::Forbidden) => findings.push(Finding {
             check: "credentials",
             level: Level::Info,
             object,
-            problem: format!("could not check Secret {}/{secret}: reading Secrets is not allowed", p.metadata.namespace),
+            problem: format!("could not check Secret {}/{secret}: reading Secrets is not allowed", p.metadata.namespace()),
             fix: "run doctor with a user that may get Secrets in this namespace (only their key names are read)".into(),
         }),
         Some(SecretKeys::Missing) => findings.push(Finding {
@@ -367,12 +372,12 @@ fn check_secret(
                 SecretUse::Credentials => format!(
                     "create it (sealed or external, not in plain git):\n  kubectl create secret generic {} -n {} --from-literal=username=git --from-literal=password=<token>",
                     crate::sanitize::line(secret),
-                    p.metadata.namespace
+                    p.metadata.namespace()
                 ),
                 SecretUse::Certificates => format!(
                     "create it with the Git host's CA:\n  kubectl create secret generic {} -n {} --from-file=ca.crt=<ca.pem>",
                     crate::sanitize::line(secret),
-                    p.metadata.namespace
+                    p.metadata.namespace()
                 ),
             },
         }),
@@ -521,7 +526,7 @@ pub fn check(
         let Some(r) = snapshot
             .resource_sets
             .iter()
-            .find(|r| r.metadata.namespace == set.namespace && r.metadata.name == set.name)
+            .find(|r| r.metadata.namespace() == set.namespace && r.metadata.name() == set.name)
         else {
             continue;
         };

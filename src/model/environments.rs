@@ -12,7 +12,9 @@ use crate::model::deployed;
 use crate::model::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
 use crate::model::health::{self, Dependency, Health, PodProblem, Status};
 use crate::model::inventory::{self, ObjectRef};
-use crate::model::objects::{FluxObject, Meta, Object, Provider, ResourceSet, find_condition};
+use crate::model::objects::{
+    FluxObject, Identity, Meta, Object, Provider, ResourceSet, find_condition,
+};
 use crate::model::snapshot::{Kind, Snapshot};
 use crate::model::urls::{self, Url, UrlSource};
 use crate::model::{permute, template};
@@ -197,8 +199,8 @@ impl<'a> Index<'a> {
                 (
                     group,
                     f.kind.as_str(),
-                    f.metadata.namespace.as_str(),
-                    f.metadata.name.as_str(),
+                    f.metadata.namespace(),
+                    f.metadata.name(),
                 ),
                 Item::Flux(f),
             );
@@ -210,8 +212,8 @@ impl<'a> Index<'a> {
                     (
                         group,
                         kind.kind_name(),
-                        o.metadata.namespace.as_str(),
-                        o.metadata.name.as_str(),
+                        o.metadata.namespace(),
+                        o.metadata.name(),
                     ),
                     Item::Object(o),
                 );
@@ -273,8 +275,8 @@ fn pull_request(input: &BTreeMap<String, Value>) -> Option<PullRequest> {
 
 fn provider_info(p: &Provider) -> ProviderInfo {
     ProviderInfo {
-        namespace: p.metadata.namespace.clone(),
-        name: p.metadata.name.clone(),
+        namespace: p.metadata.namespace().to_string(),
+        name: p.metadata.name().to_string(),
         type_: p.spec.type_.clone(),
     }
 }
@@ -282,7 +284,7 @@ fn provider_info(p: &Provider) -> ProviderInfo {
 /// The providers a ResourceSet's `inputsFrom` resolves to, as the Flux Operator resolves them:
 /// by name or by label selector, in the ResourceSet's namespace, deduplicated.
 pub fn resolve_inputs<'a>(rset: &ResourceSet, providers: &'a [Provider]) -> Vec<&'a Provider> {
-    let ns = &rset.metadata.namespace;
+    let ns = &rset.metadata.namespace();
     let mut out: Vec<&Provider> = Vec::new();
     for r in &rset.spec.inputs_from {
         if r.kind
@@ -293,15 +295,15 @@ pub fn resolve_inputs<'a>(rset: &ResourceSet, providers: &'a [Provider]) -> Vec<
         }
         let matched: Vec<&Provider> = providers
             .iter()
-            .filter(|p| &p.metadata.namespace == ns)
+            .filter(|p| &p.metadata.namespace() == ns)
             .filter(|p| match (&r.name, &r.selector) {
-                (Some(name), _) => &p.metadata.name == name,
-                (None, Some(sel)) => sel.matches(&p.metadata.labels),
+                (Some(name), _) => p.metadata.name() == name,
+                (None, Some(sel)) => sel.matches(p.metadata.labels()),
                 (None, None) => false,
             })
             .collect();
         for p in matched {
-            if !out.iter().any(|o| o.metadata.name == p.metadata.name) {
+            if !out.iter().any(|o| o.metadata.name() == p.metadata.name()) {
                 out.push(p);
             }
         }
@@ -328,7 +330,8 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
     let mut consumed: BTreeSet<(String, String)> = BTreeSet::new();
     let mut rsets: Vec<&ResourceSet> = snapshot.resource_sets.iter().collect();
     rsets.sort_by(|a, b| {
-        (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
+        (&a.metadata.namespace(), &a.metadata.name())
+            .cmp(&(&b.metadata.namespace(), &b.metadata.name()))
     });
     for rset in rsets {
         let providers = resolve_inputs(rset, &preview_owned);
@@ -336,7 +339,10 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
             continue;
         }
         for p in &providers {
-            consumed.insert((p.metadata.namespace.clone(), p.metadata.name.clone()));
+            consumed.insert((
+                p.metadata.namespace().to_string(),
+                p.metadata.name().to_string(),
+            ));
         }
         let (envs, set) = build_set(snapshot, &index, rset, &providers, pods);
         catalog.environments.extend(envs);
@@ -344,11 +350,14 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
     }
     // Providers whose ResourceSets could not be read still show their PRs, marked unknown.
     for p in &preview {
-        let key = (p.metadata.namespace.clone(), p.metadata.name.clone());
+        let key = (
+            p.metadata.namespace().to_string(),
+            p.metadata.name().to_string(),
+        );
         if consumed.contains(&key) {
             continue;
         }
-        if snapshot.unreadable(Kind::ResourceSet, &p.metadata.namespace) {
+        if snapshot.unreadable(Kind::ResourceSet, p.metadata.namespace()) {
             for pr in p.status.exported_inputs.iter().filter_map(pull_request) {
                 catalog.environments.push(unreadable_env(p, pr));
             }
@@ -359,7 +368,7 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
     // Each PR's web page, from its provider (a combination of several PRs has none).
     for e in &mut catalog.environments {
         if let Some(p) = snapshot.providers.iter().find(|p| {
-            p.metadata.namespace == e.provider.namespace && p.metadata.name == e.provider.name
+            p.metadata.namespace() == e.provider.namespace && p.metadata.name() == e.provider.name
         }) && e.combination.is_empty()
         {
             e.pr.url = urls::pull_request_url(&p.spec.type_, &p.spec.url, &e.pr.id);
@@ -369,7 +378,7 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
 }
 
 fn unreadable_env(p: &Provider, pr: PullRequest) -> Environment {
-    let ns = p.metadata.namespace.clone();
+    let ns = p.metadata.namespace().to_string();
     Environment {
         name: format!("{ns}/?/{}", pr.id),
         namespace: ns,
@@ -452,7 +461,7 @@ fn flattened<'a, 'b>(
         .into_iter()
         .map(|(pr, provider)| Member {
             id_ref: if duplicate_ids.contains(&pr.id) {
-                format!("{}@{}", pr.id, provider.metadata.name)
+                format!("{}@{}", pr.id, provider.metadata.name())
             } else {
                 pr.id.clone()
             },
@@ -548,7 +557,7 @@ fn build_set(
     providers: &[&Provider],
     pods: &PodProblems,
 ) -> (Vec<Environment>, PreviewSet) {
-    let ns = &rset.metadata.namespace;
+    let ns = &rset.metadata.namespace();
     let entries = inventory::parse_entries(
         rset.status
             .inventory
@@ -557,15 +566,15 @@ fn build_set(
             .unwrap_or(&[]),
     );
     let owned = |meta: &Meta| {
-        meta.labels.get(OWNER_NAME_LABEL) == Some(&rset.metadata.name)
-            && meta.labels.get(OWNER_NAMESPACE_LABEL) == Some(ns)
+        meta.labels().get(OWNER_NAME_LABEL).map(String::as_str) == Some(rset.metadata.name())
+            && meta.labels().get(OWNER_NAMESPACE_LABEL).map(String::as_str) == Some(ns)
     };
     let annotations = |r: &ObjectRef| {
         index
             .get(r)
             .map(|i| i.meta())
             .filter(|m| owned(m))
-            .map(|m| &m.annotations)
+            .map(|m| m.annotations())
     };
     let templates = template::all_objects(&rset.spec);
     let (prs, attributed) = if permute::is_permute(&rset.spec) {
@@ -642,7 +651,7 @@ fn build_set(
                 let item = index.get(&o.reference);
                 UrlSource {
                     reference: &o.reference,
-                    annotations: item.map(|i| &i.meta().annotations),
+                    annotations: item.map(|i| i.meta().annotations()),
                     spec: match item {
                         Some(Item::Object(x)) => Some(&x.spec),
                         Some(Item::Flux(f)) => Some(&f.spec),
@@ -715,16 +724,17 @@ fn build_set(
         });
         let created_at = top_flux
             .iter()
-            .filter_map(|f| f.metadata.creation_timestamp.clone())
-            .min();
+            .filter_map(|f| f.metadata.creation_timestamp.as_ref())
+            .min()
+            .map(|t| t.0.to_string());
         let up_to_date = match (&pr.sha, &deployed_sha) {
             (Some(head), Some(d)) => Some(deployed::same_commit(head, d)),
             _ => None,
         };
         envs.push(Environment {
-            name: format!("{ns}/{}/{}", rset.metadata.name, member.id_ref),
-            namespace: ns.clone(),
-            resource_set: rset.metadata.name.clone(),
+            name: format!("{ns}/{}/{}", rset.metadata.name(), member.id_ref),
+            namespace: ns.to_string(),
+            resource_set: rset.metadata.name().to_string(),
             pr: pr.clone(),
             provider: provider_info(provider),
             status: health.status,
@@ -741,8 +751,8 @@ fn build_set(
         });
     }
     let set = PreviewSet {
-        namespace: ns.clone(),
-        name: rset.metadata.name.clone(),
+        namespace: ns.to_string(),
+        name: rset.metadata.name().to_string(),
         providers: providers.iter().map(|p| provider_info(p)).collect(),
         shared_objects: shared,
     };

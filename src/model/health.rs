@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::model::flux::RECONCILE_ANNOTATION;
 use crate::model::inventory::ObjectRef;
-use crate::model::objects::{Condition, FluxObject, Object, ResourceSet, find_condition};
+use crate::model::objects::{Condition, FluxObject, Identity, Object, ResourceSet, find_condition};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Status {
@@ -153,7 +153,12 @@ fn generation_behind(generation: Option<i64>, observed: Option<i64>) -> bool {
 
 /// Health of one Flux object: `None` when it is Ready at its generation.
 fn flux_health(o: &FluxObject, dependency: &dyn Fn(&str, &str) -> Dependency) -> Option<Health> {
-    let name = format!("{}/{}/{}", o.kind, o.metadata.namespace, o.metadata.name);
+    let name = format!(
+        "{}/{}/{}",
+        o.kind,
+        o.metadata.namespace(),
+        o.metadata.name()
+    );
     let ready = find_condition(&o.status.conditions, "Ready");
     let reconciling =
         find_condition(&o.status.conditions, "Reconciling").is_some_and(|c| c.status == "True");
@@ -394,16 +399,23 @@ pub fn evaluate(input: &Input<'_>) -> Health {
     let suspended = input
         .flux
         .iter()
-        .any(|o| o.suspended() || disabled(&o.metadata.annotations))
+        .any(|o| o.suspended() || disabled(o.metadata.annotations()))
         || input
             .resource_set
-            .is_some_and(|r| disabled(&r.metadata.annotations));
+            .is_some_and(|r| disabled(r.metadata.annotations()));
     if suspended {
         let what: Vec<String> = input
             .flux
             .iter()
-            .filter(|o| o.suspended() || disabled(&o.metadata.annotations))
-            .map(|o| format!("{}/{}/{}", o.kind, o.metadata.namespace, o.metadata.name))
+            .filter(|o| o.suspended() || disabled(o.metadata.annotations()))
+            .map(|o| {
+                format!(
+                    "{}/{}/{}",
+                    o.kind,
+                    o.metadata.namespace(),
+                    o.metadata.name()
+                )
+            })
             .collect();
         let msg = if what.is_empty() {
             "reconciliation of the ResourceSet is disabled".to_string()

@@ -181,6 +181,33 @@ pub const TABLE: &[Api] = &[
         false,
         "Object: replicas, selector, template annotations, rollout status",
     ),
+    api(
+        "",
+        "Pod",
+        "pods",
+        &["v1"],
+        false,
+        "Object: labels, status.containerStatuses (`get`'s waiting reasons)",
+    ),
+    api(
+        "",
+        "Event",
+        "events",
+        &["v1"],
+        false,
+        "Event: involvedObject, reason, message, count, lastTimestamp, eventTime",
+    ),
+    Api {
+        namespaced: false,
+        ..api(
+            "",
+            "Namespace",
+            "namespaces",
+            &["v1"],
+            false,
+            "Object: name (completion)",
+        )
+    },
 ];
 
 /// The table's entry for a group and kind.

@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod kinds;
 pub mod objects;
 pub mod permute;
+pub mod reconcile;
 pub mod reference;
 pub mod snapshot;
 pub mod teardown;

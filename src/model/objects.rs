@@ -1,7 +1,10 @@
 //! The cluster objects this tool reads, deserialized with only the fields it uses (lists of
 //! hundreds of objects stay cheap to decode), tolerant of anything missing or malformed.
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use kube::core::{ApiResource, DynamicResourceScope, Resource};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -15,23 +18,167 @@ where
     Ok(serde_json::from_value(v).unwrap_or_default())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub namespace: String,
-    #[serde(default)]
-    pub uid: String,
-    #[serde(default)]
-    pub generation: Option<i64>,
-    #[serde(default)]
-    pub creation_timestamp: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "lenient")]
-    pub annotations: BTreeMap<String, String>,
+/// Object metadata: kube's own `ObjectMeta`, so that the typed objects below are `kube::Resource`s
+/// that `kube::Api` lists, gets and watches. Decoded leniently (`lean_meta`): only the fields this
+/// tool uses, never `managedFields`, and a malformed label map is as good as none.
+pub type Meta = ObjectMeta;
+
+/// The identity and label fields of `ObjectMeta` as this tool reads them: `""` and an empty map
+/// when absent, so that the model compares and looks up without unwrapping.
+pub trait Identity {
+    fn name(&self) -> &str;
+    fn namespace(&self) -> &str;
+    fn uid(&self) -> &str;
+    fn labels(&self) -> &BTreeMap<String, String>;
+    fn annotations(&self) -> &BTreeMap<String, String>;
+}
+
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
+impl Identity for ObjectMeta {
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+    fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or_default()
+    }
+    fn uid(&self) -> &str {
+        self.uid.as_deref().unwrap_or_default()
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        self.labels.as_ref().unwrap_or(&NO_LABELS)
+    }
+    fn annotations(&self) -> &BTreeMap<String, String> {
+        self.annotations.as_ref().unwrap_or(&NO_LABELS)
+    }
+}
+
+/// A string, or `None` for anything else, without an intermediate `Value`.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Decodes a map as `T` directly (no intermediate `Value`), and anything else (null, a string, a
+/// list: never sent by an API server, but the data is not trusted) as `T::default()`.
+struct ObjectOrDefault<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Default> serde::de::Visitor<'de> for ObjectOrDefault<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
+}
+
+/// The metadata fields read, decoded without building `managedFields` (often the largest part of
+/// an object) and tolerant of malformed values.
+fn lean_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Lean {
+        #[serde(deserialize_with = "lenient_string")]
+        name: Option<String>,
+        #[serde(deserialize_with = "lenient_string")]
+        namespace: Option<String>,
+        #[serde(deserialize_with = "lenient_string")]
+        uid: Option<String>,
+        #[serde(deserialize_with = "lenient_string")]
+        resource_version: Option<String>,
+        #[serde(deserialize_with = "lenient")]
+        generation: Option<i64>,
+        #[serde(deserialize_with = "lenient")]
+        creation_timestamp: Option<Time>,
+        #[serde(deserialize_with = "lenient")]
+        deletion_timestamp: Option<Time>,
+        #[serde(deserialize_with = "lenient")]
+        labels: Option<BTreeMap<String, String>>,
+        #[serde(deserialize_with = "lenient")]
+        annotations: Option<BTreeMap<String, String>>,
+    }
+    let m: Lean = d.deserialize_any(ObjectOrDefault(std::marker::PhantomData))?;
+    Ok(ObjectMeta {
+        name: m.name,
+        namespace: m.namespace,
+        uid: m.uid,
+        resource_version: m.resource_version,
+        generation: m.generation,
+        creation_timestamp: m.creation_timestamp,
+        deletion_timestamp: m.deletion_timestamp,
+        labels: m.labels,
+        annotations: m.annotations,
+        ..ObjectMeta::default()
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -115,12 +262,54 @@ impl LabelSelector {
     }
 }
 
+/// The typed objects are resources kube's `Api` and runtime (watcher, reflector) read directly, at
+/// the group, version and plural the kinds table and discovery chose (`model::kinds::Api::resource`).
+macro_rules! dynamic_resource {
+    ($($t:ty),*) => {$(
+        impl Resource for $t {
+            type DynamicType = ApiResource;
+            type Scope = DynamicResourceScope;
+
+            fn kind(dt: &ApiResource) -> Cow<'_, str> {
+                dt.kind.as_str().into()
+            }
+            fn group(dt: &ApiResource) -> Cow<'_, str> {
+                dt.group.as_str().into()
+            }
+            fn version(dt: &ApiResource) -> Cow<'_, str> {
+                dt.version.as_str().into()
+            }
+            fn api_version(dt: &ApiResource) -> Cow<'_, str> {
+                dt.api_version.as_str().into()
+            }
+            fn plural(dt: &ApiResource) -> Cow<'_, str> {
+                dt.plural.as_str().into()
+            }
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    )*};
+}
+
+dynamic_resource!(
+    Provider,
+    ResourceSet,
+    FluxObject,
+    Object,
+    Event,
+    Reconcilable
+);
+
 // ---- Flux Operator ----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Provider {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lean_meta")]
     pub metadata: Meta,
     #[serde(default, deserialize_with = "lenient")]
     pub spec: ProviderSpec,
@@ -197,7 +386,7 @@ pub struct NextSchedule {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceSet {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lean_meta")]
     pub metadata: Meta,
     #[serde(default, deserialize_with = "lenient")]
     pub spec: ResourceSetSpec,
@@ -275,7 +464,7 @@ pub struct HistoryEntry {
 pub struct FluxObject {
     #[serde(default)]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lean_meta")]
     pub metadata: Meta,
     #[serde(default, deserialize_with = "lenient")]
     pub spec: Value,
@@ -321,7 +510,7 @@ impl FluxObject {
                             .get("namespace")
                             .and_then(Value::as_str)
                             .filter(|s| !s.is_empty())
-                            .unwrap_or(&self.metadata.namespace)
+                            .unwrap_or(self.metadata.namespace())
                             .to_string();
                         Some((ns, name))
                     })
@@ -331,6 +520,24 @@ impl FluxObject {
     }
 }
 
+/// Any object Flux reconciles on request (a Flux kind, a source, a ResourceSet, a provider), as
+/// far as waiting for the reconcile needs: `model::reconcile::handled` decides on it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct Reconcilable {
+    #[serde(default, deserialize_with = "lean_meta")]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub spec: ReconcilableSpec,
+    #[serde(default, deserialize_with = "lenient")]
+    pub status: FluxStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ReconcilableSpec {
+    #[serde(default, deserialize_with = "lenient")]
+    pub suspend: bool,
+}
+
 // ---- Workloads and networking -----------------------------------------------------------------
 
 /// Ingress, HTTPRoute, Service, Deployment, StatefulSet or Pod: only the spec/status fields read
@@ -338,7 +545,7 @@ impl FluxObject {
 /// templates above all) is skipped while decoding, which keeps large lists cheap.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct Object {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lean_meta")]
     pub metadata: Meta,
     #[serde(default, deserialize_with = "trimmed_spec")]
     pub spec: Value,
@@ -428,6 +635,34 @@ impl<'de> serde::de::Visitor<'de> for Trimmed {
     }
 }
 
+/// A core `v1` Event, as `get` shows the Warning events about an environment's objects.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    #[serde(default, deserialize_with = "lean_meta")]
+    pub metadata: Meta,
+    #[serde(default, deserialize_with = "lenient")]
+    pub involved_object: InvolvedObject,
+    #[serde(default, deserialize_with = "lenient")]
+    pub reason: String,
+    #[serde(default, deserialize_with = "lenient")]
+    pub message: String,
+    #[serde(default, deserialize_with = "lenient")]
+    pub count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub last_timestamp: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub event_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct InvolvedObject {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+}
+
 fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
     serde::de::DeserializeSeed::deserialize(Trimmed(&SPEC_FIELDS), d)
 }
@@ -501,7 +736,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.spec.type_, "GitHubPullRequest");
         assert!(p.spec.filter.labels.is_empty());
-        assert!(p.metadata.annotations.is_empty());
+        assert!(p.metadata.annotations().is_empty());
         assert!(p.status.conditions.is_empty());
         assert_eq!(p.status.exported_inputs.len(), 1);
     }

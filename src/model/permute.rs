@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::model::attribution::{self, PrKey, Rule};
 use crate::model::flux;
 use crate::model::inventory::ObjectRef;
-use crate::model::objects::{Provider, ResourceSet, ResourceSetSpec};
+use crate::model::objects::{Identity, Provider, ResourceSet, ResourceSetSpec};
 
 /// The operator refuses to render more combinations than this (the ResourceSet stalls).
 pub const MAX_COMBINATIONS: usize = 10_000;
@@ -89,17 +89,18 @@ impl Source<'_> {
 pub fn sources<'a>(rset: &'a ResourceSet, providers: &[&'a Provider]) -> Vec<Source<'a>> {
     let keep_empty = include_empty(&rset.spec);
     let mut out = vec![Source {
-        key: key(&rset.metadata.name),
+        key: key(rset.metadata.name()),
         provider: None,
         inputs: rset.spec.inputs.iter().collect(),
     }];
     let mut sorted: Vec<&Provider> = providers.to_vec();
     sorted.sort_by(|a, b| {
-        (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
+        (&a.metadata.namespace(), &a.metadata.name())
+            .cmp(&(&b.metadata.namespace(), &b.metadata.name()))
     });
     for p in sorted {
         out.push(Source {
-            key: key(&p.metadata.name),
+            key: key(p.metadata.name()),
             provider: Some(p),
             inputs: p.status.exported_inputs.iter().collect(),
         });

@@ -21,7 +21,7 @@ use crate::model::attribution::{self, PrKey, Rule};
 use crate::model::environments::{self, ProviderInfo};
 use crate::model::flux::{self, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL};
 use crate::model::inventory::{self, ObjectRef};
-use crate::model::objects::{FluxObject, Meta, Provider, ResourceSet};
+use crate::model::objects::{FluxObject, Identity, Meta, Provider, ResourceSet};
 use crate::model::snapshot::{Kind, Snapshot};
 
 /// `kustomize.toolkit.fluxcd.io/prune: disabled` keeps an object from kustomize-controller's
@@ -248,7 +248,7 @@ pub fn leftover_reads(
     let Some(rset) = snapshot
         .resource_sets
         .iter()
-        .find(|r| r.metadata.namespace == namespace && r.metadata.name == resource_set)
+        .find(|r| r.metadata.namespace() == namespace && r.metadata.name() == resource_set)
     else {
         return vec![];
     };
@@ -311,7 +311,7 @@ fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
         Some(kind) => snapshot
             .objects_of(kind)
             .iter()
-            .find(|o| o.metadata.namespace == r.namespace && o.metadata.name == r.name)
+            .find(|o| o.metadata.namespace() == r.namespace && o.metadata.name() == r.name)
             .map(|o| &o.metadata),
         None => snapshot
             .leftovers
@@ -325,13 +325,13 @@ fn meta_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a Meta> {
 /// be that one, not one re-created under the same name while the command waited.
 pub fn planned_uid<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a str> {
     meta_of(snapshot, r)
-        .map(|m| m.uid.as_str())
+        .map(|m| m.uid())
         .filter(|u| !u.is_empty())
 }
 
 fn flux_of<'a>(snapshot: &'a Snapshot, r: &ObjectRef) -> Option<&'a FluxObject> {
     snapshot.flux.iter().find(|f| {
-        f.kind == r.kind && f.metadata.namespace == r.namespace && f.metadata.name == r.name
+        f.kind == r.kind && f.metadata.namespace() == r.namespace && f.metadata.name() == r.name
     })
 }
 
@@ -341,7 +341,7 @@ fn flux_ref(f: &FluxObject) -> ObjectRef {
     } else {
         flux::KUSTOMIZE_GROUP
     };
-    ObjectRef::new(group, &f.kind, &f.metadata.namespace, &f.metadata.name)
+    ObjectRef::new(group, &f.kind, f.metadata.namespace(), f.metadata.name())
 }
 
 fn entries_of(inv: Option<&crate::model::objects::Inventory>) -> Vec<ObjectRef> {
@@ -369,7 +369,7 @@ fn orphaning(f: &FluxObject) -> Option<Orphaning> {
 }
 
 fn disabled(meta: &Meta, key: &str) -> bool {
-    [&meta.labels, &meta.annotations].iter().any(|m| {
+    [meta.labels(), meta.annotations()].iter().any(|m| {
         m.get(key)
             .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
     })
@@ -417,8 +417,8 @@ fn inputs_of<'a, 'b>(
 
 fn info(p: &Provider) -> ProviderInfo {
     ProviderInfo {
-        namespace: p.metadata.namespace.clone(),
-        name: p.metadata.name.clone(),
+        namespace: p.metadata.namespace().to_string(),
+        name: p.metadata.name().to_string(),
         type_: p.spec.type_.clone(),
     }
 }
@@ -427,14 +427,14 @@ fn info(p: &Provider) -> ProviderInfo {
 /// a provider the ResourceSet does not use.
 pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
     let rset = snapshot.resource_sets.iter().find(|r| {
-        r.metadata.namespace == subject.namespace && r.metadata.name == subject.resource_set
+        r.metadata.namespace() == subject.namespace && r.metadata.name() == subject.resource_set
     })?;
     let providers = providers_of(snapshot, rset);
     let prs = inputs_of(&providers);
     if let Some(p) = &subject.provider
         && !providers
             .iter()
-            .any(|x| x.is_preview && x.provider.metadata.name == *p)
+            .any(|x| x.is_preview && x.provider.metadata.name() == *p)
     {
         return None;
     }
@@ -444,7 +444,7 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             && subject
                 .provider
                 .as_ref()
-                .is_none_or(|want| *want == p.provider.metadata.name)
+                .is_none_or(|want| *want == p.provider.metadata.name())
     };
     let mut keys: Vec<PrKey> = prs.iter().map(|(k, _, _)| k.clone()).collect();
     let exported_at = prs.iter().position(|(k, p, _)| is_subject(k, p));
@@ -476,7 +476,7 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         None => match &subject.provider {
             Some(name) => preview
                 .iter()
-                .find(|p| &p.metadata.name == name)
+                .find(|p| p.metadata.name() == name)
                 .map(|p| info(p)),
             None => preview.first().map(|p| info(p)),
         },
@@ -506,7 +506,7 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             snapshot
                 .flux
                 .iter()
-                .filter(|f| owner.owns(&f.metadata.labels))
+                .filter(|f| owner.owns(f.metadata.labels()))
                 .map(flux_ref),
         );
         for (kind, objects) in &snapshot.objects {
@@ -514,13 +514,13 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             candidates.extend(
                 objects
                     .iter()
-                    .filter(|o| owner.owns(&o.metadata.labels))
+                    .filter(|o| owner.owns(o.metadata.labels()))
                     .map(|o| {
                         ObjectRef::new(
                             group,
                             kind.kind_name(),
-                            &o.metadata.namespace,
-                            &o.metadata.name,
+                            o.metadata.namespace(),
+                            o.metadata.name(),
                         )
                     }),
             );
@@ -531,7 +531,7 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
             snapshot
                 .leftovers
                 .iter()
-                .filter(|(_, m)| owner.owns(&m.labels))
+                .filter(|(_, m)| owner.owns(m.labels()))
                 // With its version: it is deleted through the API its template names.
                 .map(|(r, _)| r.clone()),
         );
@@ -541,8 +541,8 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
     // Annotations count only on objects that carry the owner labels (as `list` attributes).
     let attributed = attribution::attribute(&candidates, &keys, |r| {
         meta_of(snapshot, r)
-            .filter(|m| owner.owns(&m.labels))
-            .map(|m| &m.annotations)
+            .filter(|m| owner.owns(m.labels()))
+            .map(|m| m.annotations())
     });
     let mut top: Vec<(ObjectRef, Rule)> = candidates
         .into_iter()
@@ -583,7 +583,7 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
         }
         // Objects of the kinds read are checked now; the others right before deletion.
         if let Some(meta) = meta_of(snapshot, r)
-            && !owner.owns(&meta.labels)
+            && !owner.owns(meta.labels())
         {
             plan.kept.push(keep(KeepReason::NotOwned {
                 owner: owner.clone(),
@@ -762,8 +762,8 @@ fn listed_elsewhere(snapshot: &Snapshot, r: &ObjectRef, rset: &ObjectRef) -> Opt
                         ObjectRef::new(
                             flux::FLUX_OPERATOR_GROUP,
                             "ResourceSet",
-                            &o.metadata.namespace,
-                            &o.metadata.name,
+                            o.metadata.namespace(),
+                            o.metadata.name(),
                         ),
                         o,
                     )
@@ -799,7 +799,7 @@ fn keep_child(
         return Some(KeepReason::Shared { with: other });
     }
     let meta = meta_of(snapshot, child)?;
-    if let Some(other) = attribution::annotated_id(&meta.annotations)
+    if let Some(other) = attribution::annotated_id(meta.annotations())
         && other != id
     {
         return Some(KeepReason::OtherPr {
@@ -809,7 +809,7 @@ fn keep_child(
     let owner = Owner::Flux {
         parent: parent.clone(),
     };
-    (!owner.owns(&meta.labels)).then_some(KeepReason::NotOwned { owner })
+    (!owner.owns(meta.labels())).then_some(KeepReason::NotOwned { owner })
 }
 
 /// The environments a reference can name for teardown, with their plans: the exported
@@ -1111,13 +1111,14 @@ mod tests {
         assert!(!plan.still_exported);
         assert!(plan.is_empty(), "{plan:?}");
         // Without the annotation the name names both PR 12 (id) and PR 1 (branch slug): nobody's.
-        s.flux[0].metadata.annotations.clear();
+        s.flux[0].metadata.annotations = None;
         let plan = super::plan(&s, &subject("12")).unwrap();
         assert!(plan.is_empty(), "{plan:?}");
         // PR 1 itself (exported) still owns it by the annotation.
         s.flux[0]
             .metadata
             .annotations
+            .get_or_insert_default()
             .insert(CHANGE_REQUEST.into(), "1".into());
         let plan = super::plan(&s, &subject("1")).unwrap();
         assert_eq!(names(&plan).0, vec!["app-hotfix-12"]);
@@ -1167,6 +1168,7 @@ mod tests {
         s.objects.get_mut(&Kind::Deployment).unwrap()[0]
             .metadata
             .annotations
+            .get_or_insert_default()
             .insert(CHANGE_REQUEST.into(), "638".into());
         let plan = super::plan(&s, &subject("638")).unwrap();
         assert_eq!(names(&plan).0, vec!["api-638-cache", "api-696-638"]);

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use crate::cluster::client::Session;
 use crate::error::{Error, Result};
 use crate::model::environments::{self, Catalog, Environment, PodProblems};
+use crate::model::objects::Identity;
 use crate::model::reference::{self, Resolution};
 use crate::model::snapshot::{Kind, Snapshot};
 
@@ -139,17 +140,23 @@ pub async fn elsewhere_hint(session: &Session) -> Option<String> {
     if session.all_namespaces {
         return None;
     }
-    let providers: Vec<crate::model::objects::Provider> =
-        crate::cluster::read::list_items(session, &Kind::Provider.list_path(None))
-            .await
-            .ok()?;
+    let providers = crate::cluster::read::api::<crate::model::objects::Provider>(
+        &session.client,
+        Kind::Provider.info(),
+        "",
+        None,
+    )
+    .list(&Default::default())
+    .await
+    .ok()?
+    .items;
     let mut namespaces: Vec<String> = providers
         .iter()
         .filter(|p| {
             crate::model::flux::is_change_request_type(&p.spec.type_)
                 && !p.status.exported_inputs.is_empty()
         })
-        .map(|p| p.metadata.namespace.clone())
+        .map(|p| p.metadata.namespace().to_string())
         .filter(|ns| *ns != session.namespace)
         .collect();
     namespaces.sort();
