@@ -143,9 +143,52 @@ pub struct ListArgs {
     /// Only pull requests by this author
     #[arg(long, value_name = "AUTHOR")]
     pub author: Option<String>,
+    /// Only environments created longer ago than DURATION (7d, 36h, 1d12h)
+    #[arg(long, value_name = "DURATION", value_parser = crate::model::duration::parse_age)]
+    pub older_than: Option<Duration>,
+    /// Only environments that have deployed nothing new for longer than DURATION (7d, 36h)
+    #[arg(long, value_name = "DURATION", value_parser = crate::model::duration::parse_age)]
+    pub idle: Option<Duration>,
+    /// Sort by age (oldest first), deploy (longest since the last deploy first) or pr
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortKey>,
     /// Keep the table live, driven by watches
     #[arg(short = 'w', long)]
     pub watch: bool,
+}
+
+impl ListArgs {
+    /// The model's query for these flags.
+    pub fn query(
+        &self,
+        status: Option<crate::model::health::Status>,
+    ) -> crate::model::environments::Query {
+        crate::model::environments::Query {
+            status,
+            resource_set: self.resourceset.clone(),
+            author: self.author.clone(),
+            older_than: self.older_than,
+            idle: self.idle,
+            sort: self.sort.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Age,
+    Deploy,
+    Pr,
+}
+
+impl From<SortKey> for crate::model::environments::Sort {
+    fn from(k: SortKey) -> Self {
+        match k {
+            SortKey::Age => Self::Age,
+            SortKey::Deploy => Self::Deploy,
+            SortKey::Pr => Self::Pr,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -329,6 +329,26 @@ async fn a_pr_opens_rolls_out_moves_to_a_new_commit_and_goes_when_closed() {
         w.env_json(unready).await.is_none(),
         "an unlabelled PR has no environment"
     );
+    // LAST DEPLOY (issue 14): kustomize-controller's status.history says when it first applied
+    // what runs now; the environment is neither idle nor old for an hour, and it is idle for 0s.
+    let first_deploy: jiff::Timestamp = env["lastDeploy"]
+        .as_str()
+        .unwrap_or_else(|| panic!("lastDeploy: {env:#}"))
+        .parse()
+        .unwrap();
+    let since = jiff::Timestamp::now().duration_since(first_deploy);
+    assert!(
+        since.as_secs() >= 0 && since.as_secs() < 600,
+        "{first_deploy}"
+    );
+    for filter in [["--idle", "1h"], ["--older-than", "1h"]] {
+        let out = w.ok(&["list", filter[0], filter[1], "-o", "name"]).await;
+        assert!(!out.contains(&format!("/{id}\n")), "{filter:?}: {out}");
+    }
+    let out = w
+        .ok(&["list", "--idle", "0s", "--sort", "deploy", "-o", "name"])
+        .await;
+    assert!(out.contains(&format!("/{id}\n")), "{out}");
     // What kustomize-controller applied from the overlay: one pod (replicas: 1), Running and Ready,
     // annotated with the commit, running the PR's image.
     let pods = w.pods(id).await;
@@ -411,6 +431,9 @@ async fn a_pr_opens_rolls_out_moves_to_a_new_commit_and_goes_when_closed() {
     let env = w.env_json(id).await.unwrap();
     assert_eq!(env["status"], "Ready");
     assert_eq!(env["deployedSha"], new.as_str());
+    // The new commit changed what was applied: a newer history entry, a later LAST DEPLOY.
+    let redeploy: jiff::Timestamp = env["lastDeploy"].as_str().unwrap().parse().unwrap();
+    assert!(redeploy > first_deploy, "{first_deploy} then {redeploy}");
 
     // The PR closes. The provider's next poll (here `render`) drops it, the Flux Operator deletes
     // its Kustomization and kustomize-controller prunes what it applied.

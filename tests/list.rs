@@ -120,7 +120,7 @@ async fn seed_scenario_three_environments() {
     );
     assert!(
         wide.lines().next().unwrap().ends_with(
-            "TITLE                        AUTHOR         PROVIDER   OBJECTS   DEPLOYED   PR URL                                                            MESSAGE"
+            "TITLE                        AUTHOR         PROVIDER   OBJECTS   DEPLOYED   LAST DEPLOY   PR URL                                                            MESSAGE"
         ),
         "{wide}"
     );

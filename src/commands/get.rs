@@ -303,6 +303,14 @@ pub fn render(d: &Detail) -> String {
             NONE.into()
         }
     );
+    crate::safe_writeln!(
+        s,
+        "Last deploy:  {}",
+        match &e.last_deploy {
+            Some(_) => format!("{} ago", output::age(e.last_deploy.as_deref())),
+            None => NONE.into(),
+        }
+    );
     crate::safe_writeln!(s, "Pull request:");
     crate::safe_writeln!(s, "  ID:         {}", e.pr.id);
     if let Some(url) = &e.pr.url {

@@ -19,7 +19,7 @@ fn render(
     all_namespaces: bool,
 ) -> String {
     let catalog = environments::build(snapshot, &PodProblems::new());
-    let envs = catalog.select(status, args.resourceset.as_deref(), args.author.as_deref());
+    let envs = catalog.query(&args.query(status), jiff::Timestamp::now());
     if envs.is_empty() {
         return "No preview environments (watching for changes).\n".to_string();
     }

@@ -9,6 +9,28 @@ const MAX_DURATION_NANOS: u128 = 9_223_372_036_854_775_807;
 /// What durations look like, for error messages.
 const DURATION_EXAMPLES: &str = "use a Go duration such as 30s, 5m, 1h30m, 1.5h or 300ms";
 
+/// An age for `--older-than`/`--idle`: a Go duration, optionally led by whole days (`7d`,
+/// `1d12h`), since stale environments are counted in days.
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let Some((days, rest)) = text.split_once('d') else {
+        return parse_duration(text);
+    };
+    let days: u64 = days.parse().map_err(|_| {
+        format!("invalid duration {text:?}: use days and a Go duration such as 7d, 1d12h or 36h")
+    })?;
+    let rest = if rest.is_empty() {
+        Duration::ZERO
+    } else {
+        parse_duration(rest)?
+    };
+    days.checked_mul(86_400)
+        .map(Duration::from_secs)
+        .and_then(|d| d.checked_add(rest))
+        .filter(|d| d.as_nanos() <= MAX_DURATION_NANOS)
+        .ok_or_else(|| format!("invalid duration {text:?}: it is too large"))
+}
+
 /// Parses durations as kubectl does: Go's syntax (`300ms`, `1.5h`, `1h30m`, `2m3.5s`; units
 /// `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`; a leading `+`), `0`, and a bare number of seconds as
 /// `--request-timeout` takes it. Negative or longer than Go's limit (about 292 years) is an error;
@@ -95,4 +117,30 @@ fn leading_digits(text: &str) -> (&str, &str) {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     text.split_at_checked(end).unwrap_or((text, ""))
+}
+
+#[cfg(test)]
+mod age_tests {
+    use super::*;
+
+    #[test]
+    fn ages_take_days_and_go_durations() {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        assert_eq!(parse_age("7d"), Ok(h(168)));
+        assert_eq!(parse_age("1d12h"), Ok(h(36)));
+        assert_eq!(parse_age("36h"), Ok(h(36)));
+        assert_eq!(parse_age("90m"), Ok(Duration::from_secs(5400)));
+        for bad in [
+            "d",
+            "-1d",
+            "1.5d",
+            "7dd",
+            "x",
+            "",
+            "99999999999999999d",
+            "1d-1h",
+        ] {
+            assert!(parse_age(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -41,6 +41,9 @@ pub struct Environment {
     pub up_to_date: Option<bool>,
     /// Creation time of the environment's oldest Flux object.
     pub created_at: Option<String>,
+    /// When the environment last applied something new: the newest of its Flux objects' history
+    /// (or, without one, the time their Ready condition last turned True).
+    pub last_deploy: Option<String>,
     pub objects: Vec<EnvObject>,
     /// Columns that could not be read.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
@@ -77,7 +80,7 @@ pub struct CombinedInput {
     pub sha: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullRequest {
     pub id: String,
@@ -152,6 +155,32 @@ impl Catalog {
             .filter(|e| author.is_none_or(|a| e.pr.author.as_deref() == Some(a)))
             .collect()
     }
+
+    /// `list`'s selection: `select`, then `--older-than` and `--idle` against `now`, in `--sort`
+    /// order.
+    pub fn query(&self, q: &Query, now: jiff::Timestamp) -> Vec<&Environment> {
+        let mut envs: Vec<&Environment> = self
+            .select(q.status, q.resource_set.as_deref(), q.author.as_deref())
+            .into_iter()
+            .filter(|e| q.older_than.is_none_or(|d| older_than(e, now, d)))
+            .filter(|e| q.idle.is_none_or(|d| idle_for(e, now, d)))
+            .collect();
+        if let Some(by) = q.sort {
+            sort(&mut envs, by);
+        }
+        envs
+    }
+}
+
+/// What `list` asks of a catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub status: Option<Status>,
+    pub resource_set: Option<String>,
+    pub author: Option<String>,
+    pub older_than: Option<std::time::Duration>,
+    pub idle: Option<std::time::Duration>,
+    pub sort: Option<Sort>,
 }
 
 impl fmt::Display for ProviderInfo {
@@ -391,6 +420,7 @@ fn unreadable_env(p: &Provider, pr: PullRequest) -> Environment {
         deployed_sha: None,
         up_to_date: None,
         created_at: None,
+        last_deploy: None,
         objects: vec![],
         forbidden: [
             Column::ResourceSet,
@@ -727,6 +757,7 @@ fn build_set(
             .filter_map(|f| f.metadata.creation_timestamp.as_ref())
             .min()
             .map(|t| t.0.to_string());
+        let last_deploy = last_deploy(&top_flux);
         let up_to_date = match (&pr.sha, &deployed_sha) {
             (Some(head), Some(d)) => Some(deployed::same_commit(head, d)),
             _ => None,
@@ -745,6 +776,7 @@ fn build_set(
             deployed_sha,
             up_to_date,
             created_at,
+            last_deploy,
             objects,
             forbidden,
             combination: member.combination.clone(),
@@ -784,6 +816,81 @@ fn env_object(r: &ObjectRef, rule: Rule, item: Option<Item<'_>>) -> EnvObject {
         message,
         found: item.is_some(),
     }
+}
+
+/// When these Flux objects last applied something new: the newest `status.history` entry of any
+/// of them; for an object without a history (an older Flux), the time its Ready condition last
+/// turned True.
+pub fn last_deploy(flux: &[&FluxObject]) -> Option<String> {
+    flux.iter()
+        .filter_map(|f| {
+            f.status.last_applied_at.clone().or_else(|| {
+                find_condition(&f.status.conditions, "Ready")
+                    .filter(|c| c.status == "True")
+                    .and_then(|c| c.last_transition_time.clone())
+            })
+        })
+        .filter_map(|t| t.parse::<jiff::Timestamp>().ok())
+        .max()
+        .map(|t| t.to_string())
+}
+
+/// `list --sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Oldest environment first (creation time; unknown last).
+    Age,
+    /// Longest since its last deploy first (unknown last).
+    Deploy,
+    /// By namespace, ResourceSet and PR number (numbers in numeric order).
+    Pr,
+}
+
+fn timestamp(t: Option<&str>) -> Option<jiff::Timestamp> {
+    t.and_then(|t| t.parse().ok())
+}
+
+/// Sorts environments for `list --sort`; ties keep the catalog's order.
+pub fn sort(envs: &mut [&Environment], by: Sort) {
+    match by {
+        // `None` sorts after every time: `(is_none, time)`.
+        Sort::Age => envs.sort_by_key(|e| {
+            let t = timestamp(e.created_at.as_deref());
+            (t.is_none(), t)
+        }),
+        Sort::Deploy => envs.sort_by_key(|e| {
+            let t = timestamp(e.last_deploy.as_deref());
+            (t.is_none(), t)
+        }),
+        Sort::Pr => envs.sort_by(|a, b| {
+            let key = |e: &Environment| {
+                (
+                    e.namespace.clone(),
+                    e.resource_set.clone(),
+                    e.pr.id.parse::<u64>().ok().map_or((1, 0), |n| (0, n)),
+                    e.pr.id.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        }),
+    }
+}
+
+/// `list --older-than`: created longer than `age` before `now` (unknown creation: no).
+pub fn older_than(env: &Environment, now: jiff::Timestamp, age: std::time::Duration) -> bool {
+    timestamp(env.created_at.as_deref()).is_some_and(|t| elapsed(t, now) > age)
+}
+
+/// `list --idle`: nothing new applied for longer than `idle` before `now`; an environment with no
+/// known deploy time counts from its creation.
+pub fn idle_for(env: &Environment, now: jiff::Timestamp, idle: std::time::Duration) -> bool {
+    timestamp(env.last_deploy.as_deref())
+        .or_else(|| timestamp(env.created_at.as_deref()))
+        .is_some_and(|t| elapsed(t, now) > idle)
+}
+
+fn elapsed(since: jiff::Timestamp, now: jiff::Timestamp) -> std::time::Duration {
+    std::time::Duration::try_from(now.duration_since(since)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -829,6 +936,146 @@ mod permute_tests {
                         "resources": [{"kind": "Kustomization", "metadata": {"name": template},
                                        "spec": {"postBuild": {"substitute": {"COMMIT_SHA": "<< inputs.app_prs.sha >>"}}}}]},
                "status": {"conditions": [{"type": "Ready", "status": "True"}], "inventory": {"entries": entries}}})
+    }
+
+    fn flux(status: Value) -> FluxObject {
+        serde_json::from_value(
+            json!({"kind": "Kustomization", "metadata": {"name": "x"}, "status": status}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_last_deploy_is_the_newest_history_entry_or_the_ready_transition() {
+        // Kustomization: firstReconciled per digest; HelmRelease: firstDeployed per release.
+        let ks = flux(json!({"history": [
+            {"digest": "sha256:b", "firstReconciled": "2026-11-20T10:00:00Z", "lastReconciled": "2026-11-25T10:00:00Z"},
+            {"digest": "sha256:a", "firstReconciled": "2026-11-01T10:00:00Z"}]}));
+        let hr = flux(
+            json!({"history": [{"firstDeployed": "2026-11-21T08:00:00Z", "lastDeployed": "2026-11-24T08:00:00Z"}]}),
+        );
+        assert_eq!(last_deploy(&[&ks]).as_deref(), Some("2026-11-20T10:00:00Z"));
+        assert_eq!(
+            last_deploy(&[&ks, &hr]).as_deref(),
+            Some("2026-11-21T08:00:00Z")
+        );
+        // No history (an older Flux): when Ready last turned True; not when it turned False.
+        let ready = flux(
+            json!({"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2026-11-22T00:00:00Z"}]}),
+        );
+        let failed = flux(
+            json!({"conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": "2026-11-23T00:00:00Z"}]}),
+        );
+        assert_eq!(
+            last_deploy(&[&ready]).as_deref(),
+            Some("2026-11-22T00:00:00Z")
+        );
+        assert_eq!(last_deploy(&[&failed]), None);
+        // Hostile or malformed history: ignored, never a panic.
+        let odd = flux(
+            json!({"history": [{"firstReconciled": "yesterday"}, 7, {"firstDeployed": ["x"]}]}),
+        );
+        assert_eq!(last_deploy(&[&odd]), None);
+        assert_eq!(flux(json!({"history": "x"})).status.last_applied_at, None);
+    }
+
+    #[test]
+    fn list_sorts_and_filters_by_age_and_last_deploy() {
+        let s = snapshot(vec![provider(
+            "p",
+            "GitHubPullRequest",
+            json!([{"id": "1"}]),
+        )]);
+        let env = |id: &str, created: Option<&str>, deployed: Option<&str>| {
+            let mut e = unreadable_env(
+                &s.providers[0],
+                PullRequest {
+                    id: id.into(),
+                    ..Default::default()
+                },
+            );
+            e.created_at = created.map(str::to_string);
+            e.last_deploy = deployed.map(str::to_string);
+            e
+        };
+        let envs = vec![
+            env(
+                "10",
+                Some("2026-11-20T00:00:00Z"),
+                Some("2026-11-25T00:00:00Z"),
+            ),
+            env(
+                "9",
+                Some("2026-11-01T00:00:00Z"),
+                Some("2026-11-02T00:00:00Z"),
+            ),
+            env("100", None, None),
+            env("11", Some("2026-11-25T00:00:00Z"), None),
+        ];
+        let catalog = Catalog {
+            environments: envs,
+            ..Default::default()
+        };
+        let now: jiff::Timestamp = "2026-11-26T00:00:00Z".parse().unwrap();
+        let ids = |q: Query| -> Vec<String> {
+            catalog
+                .query(&q, now)
+                .iter()
+                .map(|e| e.pr.id.clone())
+                .collect()
+        };
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(
+            ids(Query {
+                sort: Some(Sort::Age),
+                ..Default::default()
+            }),
+            ["9", "10", "11", "100"]
+        );
+        assert_eq!(
+            ids(Query {
+                sort: Some(Sort::Deploy),
+                ..Default::default()
+            }),
+            ["9", "10", "100", "11"]
+        );
+        assert_eq!(
+            ids(Query {
+                sort: Some(Sort::Pr),
+                ..Default::default()
+            }),
+            ["9", "10", "11", "100"]
+        );
+        assert_eq!(
+            ids(Query {
+                older_than: Some(3 * day),
+                ..Default::default()
+            }),
+            ["10", "9"]
+        );
+        // Idle counts from creation when no deploy time is known; unknown both: not idle.
+        assert_eq!(
+            ids(Query {
+                idle: Some(3 * day),
+                ..Default::default()
+            }),
+            ["9"]
+        );
+        assert_eq!(
+            ids(Query {
+                idle: Some(day / 2),
+                sort: Some(Sort::Deploy),
+                ..Default::default()
+            }),
+            ["9", "10", "11"]
+        );
+        assert!(
+            ids(Query {
+                older_than: Some(365 * day),
+                ..Default::default()
+            })
+            .is_empty()
+        );
     }
 
     #[test]

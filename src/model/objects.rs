@@ -103,6 +103,68 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     d.deserialize_any(V)
 }
 
+/// A map of strings (labels, annotations) decoded directly: an entry whose value is not a string
+/// is left out, anything but a map is no map.
+fn string_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<BTreeMap<String, String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of strings")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value_seed(LenientString)?;
+                if let Some(value) = value {
+                    out.insert(key, value);
+                }
+            }
+            Ok(Some(out))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+struct LenientString;
+
+impl<'de> serde::de::DeserializeSeed<'de> for LenientString {
+    type Value = Option<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        lenient_string(d)
+    }
+}
+
 /// Decodes a map as `T` directly (no intermediate `Value`), and anything else (null, a string, a
 /// list: never sent by an API server, but the data is not trusted) as `T::default()`.
 struct ObjectOrDefault<T>(std::marker::PhantomData<T>);
@@ -161,9 +223,9 @@ fn lean_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
         creation_timestamp: Option<Time>,
         #[serde(deserialize_with = "lenient")]
         deletion_timestamp: Option<Time>,
-        #[serde(deserialize_with = "lenient")]
+        #[serde(deserialize_with = "string_map")]
         labels: Option<BTreeMap<String, String>>,
-        #[serde(deserialize_with = "lenient")]
+        #[serde(deserialize_with = "string_map")]
         annotations: Option<BTreeMap<String, String>>,
     }
     let m: Lean = d.deserialize_any(ObjectOrDefault(std::marker::PhantomData))?;
@@ -487,6 +549,48 @@ pub struct FluxStatus {
     pub last_attempted_revision: Option<String>,
     #[serde(default)]
     pub last_handled_reconcile_at: Option<String>,
+    /// When the object last applied something new: the newest `firstReconciled` (Kustomization)
+    /// or `firstDeployed` (HelmRelease) of its `status.history`; only that is kept of the history.
+    #[serde(
+        default,
+        rename = "history",
+        deserialize_with = "newest_first_applied",
+        serialize_with = "as_history"
+    )]
+    pub last_applied_at: Option<String>,
+}
+
+/// The newest "first applied" time of a Flux `status.history` (snapshots of what was applied,
+/// one per digest or Helm release version); `None` when there is none or it does not parse.
+fn newest_first_applied<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "camelCase", default)]
+    struct Snapshot {
+        #[serde(deserialize_with = "lenient_string")]
+        first_reconciled: Option<String>,
+        #[serde(deserialize_with = "lenient_string")]
+        first_deployed: Option<String>,
+    }
+    let history: Vec<Snapshot> = lenient(d)?;
+    Ok(history
+        .iter()
+        .filter_map(|s| {
+            s.first_reconciled
+                .as_deref()
+                .or(s.first_deployed.as_deref())
+        })
+        .filter_map(|t| t.parse::<jiff::Timestamp>().ok())
+        .max()
+        .map(|t| t.to_string()))
+}
+
+fn as_history<S: serde::Serializer>(at: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(usize::from(at.is_some())))?;
+    if let Some(at) = at {
+        seq.serialize_element(&serde_json::json!({ "firstReconciled": at }))?;
+    }
+    seq.end()
 }
 
 impl FluxObject {
@@ -553,45 +657,72 @@ pub struct Object {
     pub status: Value,
 }
 
+/// What of a JSON value is kept: all of it, or some fields of an object (of each object, in a
+/// list), each with its own shape. Everything else is skipped while decoding.
+pub enum Keep {
+    All,
+    Fields(&'static [(&'static str, Keep)]),
+}
+
 /// Spec fields used: workloads (`replicas`, `selector`, StatefulSets' `updateStrategy`), Services
-/// (`type`, `ports`), Ingresses (`rules`, `tls`), HTTPRoutes (`hostnames`), Pods (`containers` is
-/// not needed).
-const SPEC_FIELDS: [&str; 8] = [
-    "replicas",
-    "selector",
-    "updateStrategy",
-    "type",
-    "ports",
-    "rules",
-    "tls",
-    "hostnames",
-];
-/// Status fields used: workload rollouts (replica counts, StatefulSet revisions), LoadBalancer
-/// addresses, pod container states.
-const STATUS_FIELDS: [&str; 10] = [
-    "replicas",
-    "updatedReplicas",
-    "readyReplicas",
-    "availableReplicas",
-    "currentRevision",
-    "updateRevision",
-    "observedGeneration",
-    "conditions",
-    "loadBalancer",
-    "containerStatuses",
-];
+/// (`type`, the first port's `port`), Ingresses (rules' `host`, tls `hosts`), HTTPRoutes
+/// (`hostnames`). Pod templates, Ingress paths and backends are not kept.
+pub const SPEC_SHAPE: Keep = Keep::Fields(&[
+    ("replicas", Keep::All),
+    ("selector", Keep::All),
+    ("updateStrategy", Keep::All),
+    ("type", Keep::All),
+    ("ports", Keep::Fields(&[("port", Keep::All)])),
+    ("rules", Keep::Fields(&[("host", Keep::All)])),
+    ("tls", Keep::Fields(&[("hosts", Keep::All)])),
+    ("hostnames", Keep::All),
+]);
 
-struct Trimmed(&'static [&'static str]);
+/// Status fields used: workload rollouts (replica counts, StatefulSet revisions, the conditions'
+/// type, status, reason and message), LoadBalancer addresses, pod container states.
+pub const STATUS_SHAPE: Keep = Keep::Fields(&[
+    ("replicas", Keep::All),
+    ("updatedReplicas", Keep::All),
+    ("readyReplicas", Keep::All),
+    ("availableReplicas", Keep::All),
+    ("currentRevision", Keep::All),
+    ("updateRevision", Keep::All),
+    ("observedGeneration", Keep::All),
+    (
+        "conditions",
+        Keep::Fields(&[
+            ("type", Keep::All),
+            ("status", Keep::All),
+            ("reason", Keep::All),
+            ("message", Keep::All),
+        ]),
+    ),
+    ("loadBalancer", Keep::All),
+    (
+        "containerStatuses",
+        Keep::Fields(&[("name", Keep::All), ("state", Keep::All)]),
+    ),
+]);
 
-impl<'de> serde::de::DeserializeSeed<'de> for Trimmed {
+/// Decodes a value keeping only its `Keep` shape. At the top (`spec`, `status`), anything but an
+/// object is as good as empty (`Null`); below, a list keeps each element's shape.
+struct Shaped {
+    keep: &'static Keep,
+    top: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Shaped {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+        match self.keep {
+            Keep::All => Value::deserialize(d),
+            Keep::Fields(_) => d.deserialize_any(self),
+        }
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Trimmed {
+impl<'de> serde::de::Visitor<'de> for Shaped {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -599,18 +730,40 @@ impl<'de> serde::de::Visitor<'de> for Trimmed {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let Keep::Fields(fields) = self.keep else {
+            return Value::deserialize(serde::de::value::MapAccessDeserializer::new(map));
+        };
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if self.0.contains(&key.as_ref()) {
-                out.insert(key.into_owned(), map.next_value::<Value>()?);
-            } else {
-                map.next_value::<serde::de::IgnoredAny>()?;
+            match fields.iter().find(|(name, _)| *name == key.as_ref()) {
+                Some((_, keep)) => {
+                    let value = map.next_value_seed(Shaped { keep, top: false })?;
+                    out.insert(key.into_owned(), value);
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
         }
         Ok(Value::Object(out))
     }
 
-    // Anything but an object (null, a malformed value) is as good as empty.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Shaped {
+            keep: self.keep,
+            top: false,
+        })? {
+            out.push(v);
+        }
+        Ok(if self.top {
+            Value::Null
+        } else {
+            Value::Array(out)
+        })
+    }
+
+    // A scalar where an object is expected (null, a malformed value) is as good as empty.
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
@@ -629,10 +782,26 @@ impl<'de> serde::de::Visitor<'de> for Trimmed {
     fn visit_str<E>(self, _: &str) -> Result<Value, E> {
         Ok(Value::Null)
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(Value::Null)
-    }
+}
+
+fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    serde::de::DeserializeSeed::deserialize(
+        Shaped {
+            keep: &SPEC_SHAPE,
+            top: true,
+        },
+        d,
+    )
+}
+
+fn trimmed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    serde::de::DeserializeSeed::deserialize(
+        Shaped {
+            keep: &STATUS_SHAPE,
+            top: true,
+        },
+        d,
+    )
 }
 
 /// A core `v1` Event, as `get` shows the Warning events about an environment's objects.
@@ -661,14 +830,6 @@ pub struct InvolvedObject {
     pub kind: String,
     #[serde(default)]
     pub name: String,
-}
-
-fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    serde::de::DeserializeSeed::deserialize(Trimmed(&SPEC_FIELDS), d)
-}
-
-fn trimmed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    serde::de::DeserializeSeed::deserialize(Trimmed(&STATUS_FIELDS), d)
 }
 
 #[cfg(test)]

@@ -33,7 +33,14 @@ pub fn render_table(
     headers.extend(["RESOURCESET", "PR", "BRANCH", "SHA", "STATUS", "URL", "AGE"]);
     if wide {
         headers.extend([
-            "TITLE", "AUTHOR", "PROVIDER", "OBJECTS", "DEPLOYED", "PR URL", "MESSAGE",
+            "TITLE",
+            "AUTHOR",
+            "PROVIDER",
+            "OBJECTS",
+            "DEPLOYED",
+            "LAST DEPLOY",
+            "PR URL",
+            "MESSAGE",
         ]);
     }
     let forbidden = |e: &Environment, col: Column| e.forbidden.contains(&col);
@@ -72,6 +79,11 @@ pub fn render_table(
                     (Some(d), _) => short(d).to_string(),
                     (None, true) => FORBIDDEN.into(),
                     (None, false) => NONE.into(),
+                });
+                row.push(if e.last_deploy.is_some() {
+                    output::age(e.last_deploy.as_deref())
+                } else {
+                    NONE.into()
                 });
                 row.push(or_none(e.pr.url.as_deref()));
                 row.push(e.message.lines().next().unwrap_or("").to_string());
