@@ -84,6 +84,15 @@ pub struct GlobalArgs {
     /// Do not ask the server to compress responses
     #[arg(long, global = true)]
     pub disable_compression: bool,
+    /// Log verbosity, as kubectl's: 6 logs each request (method, URL, status, latency) to stderr, 7 adds request headers, 8 adds bodies (truncated, Secrets redacted)
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "N",
+        default_value_t = 0
+    )]
+    pub verbosity: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -372,6 +381,7 @@ impl From<&GlobalArgs> for crate::cluster::client::ConnectOptions {
             client_key: g.client_key.clone(),
             as_uid: g.as_uid.clone(),
             disable_compression: g.disable_compression,
+            verbosity: g.verbosity,
         }
     }
 }

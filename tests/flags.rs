@@ -147,3 +147,95 @@ async fn a_client_certificate_authenticates_its_user() {
         "no request of kp-cert-user in the audit log"
     );
 }
+
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn verbosity_logs_requests_like_kubectl_and_never_a_secret() {
+    let env = require_cluster!();
+    let client = env.admin().await.unwrap();
+    let ns = common::fixture::namespace(&client, "verbose")
+        .await
+        .unwrap();
+    let (server, token, _) = admin_connection(&env);
+    let password = format!("not-a-token-{}", rand_u32());
+    let mut provider = testkit::build::provider(
+        &ns,
+        "app-prs",
+        "GitHubPullRequest",
+        vec![testkit::build::pr("7", &testkit::build::sha(7), "feat/a")],
+    );
+    provider["spec"]["secretRef"] = serde_json::json!({"name": "github-auth"});
+    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "github-auth", "namespace": ns},
+        "stringData": {"username": "git", "password": password}});
+    // A ResourceSet consumes the provider: doctor then checks its Secret.
+    let rset = testkit::build::resource_set(
+        &ns,
+        "app",
+        serde_json::json!([{"kind": "ResourceSetInputProvider", "name": "app-prs"}]),
+        vec![serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "app-<< inputs.id >>", "namespace": ns}})],
+        testkit::build::rset_ready(&[]),
+    );
+    common::fixture::create_all(&client, &[secret, provider, rset])
+        .await
+        .unwrap();
+
+    // -v=6: one line per request, with kubectl's parts; nothing else.
+    let out = common::plugin_as_admin(&env)
+        .args(["list", "-n", &ns, "-v=6"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let log = stderr_of(&out);
+    let line = log
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "GET {server}/apis/fluxcd.controlplane.io/v1/namespaces/{ns}/resourcesetinputproviders"
+            ))
+        })
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line.contains(" 200 OK in ") && line.ends_with(" milliseconds"),
+        "{line}"
+    );
+    assert!(
+        !log.contains("Body:") && !log.contains("Authorization"),
+        "{log}"
+    );
+
+    // -v=8: bodies, a Secret's redacted; the credential is added below the log and never shows.
+    let out = common::plugin_as_admin(&env)
+        .args(["doctor", "-n", &ns, "--v", "8"])
+        .output()
+        .unwrap();
+    let log = stderr_of(&out);
+    assert!(
+        log.contains(&format!(
+            "GET {server}/api/v1/namespaces/{ns}/secrets/github-auth 200 OK in"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("Response Body: <redacted: a Secret"), "{log}");
+    assert!(
+        log.contains("Response Body: {"),
+        "other bodies are shown: {log}"
+    );
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&password);
+    for leaked in [password.as_str(), encoded.as_str(), token.as_str()] {
+        assert!(!log.contains(leaked), "{leaked} in the log");
+    }
+
+    // Without -v: no request log.
+    let out = common::plugin_as_admin(&env)
+        .args(["list", "-n", &ns])
+        .output()
+        .unwrap();
+    assert!(
+        !stderr_of(&out).contains("milliseconds"),
+        "{}",
+        stderr_of(&out)
+    );
+}

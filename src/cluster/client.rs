@@ -109,6 +109,8 @@ pub struct ConnectOptions {
     pub client_key: Option<std::path::PathBuf>,
     pub as_uid: Option<String>,
     pub disable_compression: bool,
+    /// kubectl's `-v`: 6 and above log requests (`cluster::verbose`).
+    pub verbosity: u8,
 }
 
 /// Applies the flags that override the selected context's cluster and user, as kubectl does.
@@ -317,10 +319,22 @@ pub async fn connect(global: &ConnectOptions) -> Result<Session> {
     }
     let mut watch_config = config.clone();
     watch_config.read_timeout = None;
-    let client = Client::try_from(config)
-        .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
-    let watch_client = Client::try_from(watch_config)
-        .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
+    let build = |config: kube::Config| -> Result<Client> {
+        let builder = kube::client::ClientBuilder::try_from(config)
+            .map_err(|e| Error::Kubeconfig(format!("context {context:?}: {e}")))?;
+        Ok(if global.verbosity >= 6 {
+            builder
+                .with_layer(&crate::cluster::verbose::RequestLog {
+                    level: global.verbosity,
+                    server: server.clone(),
+                })
+                .build()
+        } else {
+            builder.build()
+        })
+    };
+    let client = build(config)?;
+    let watch_client = build(watch_config)?;
     Ok(Session {
         client,
         watch_client,

@@ -4,3 +4,4 @@ pub mod client;
 pub mod live;
 pub mod read;
 pub mod triggers;
+pub mod verbose;
