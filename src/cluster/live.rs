@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
+use kube::api::ApiResource;
 use kube::runtime::reflector::{self, store::Writer};
 use kube::runtime::{WatchStreamExt, watcher};
 
@@ -33,14 +34,39 @@ enum Store {
 struct Target {
     kind: Kind,
     store: Store,
+    /// The API resource the store's objects were read at (part of their store key).
+    resource: ApiResource,
 }
 
 /// What one watcher event means for the snapshot.
 enum Signal {
     /// Part of a (re)list still under way: the store is unchanged until it completes.
     Listing,
-    /// The store changed (an object applied or deleted, or a relist completed).
-    Changed { listed: bool },
+    /// A (re)list completed: the store holds a new whole collection.
+    Listed,
+    /// One object was applied (created or changed) or deleted; the store has it already.
+    Applied(Key),
+    Deleted(Key),
+}
+
+/// An object's namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    namespace: String,
+    name: String,
+}
+
+impl Key {
+    fn of(meta: &kube::api::ObjectMeta) -> Key {
+        Key {
+            namespace: meta.namespace().to_string(),
+            name: meta.name().to_string(),
+        }
+    }
+
+    fn is(&self, meta: &kube::api::ObjectMeta) -> bool {
+        meta.namespace() == self.namespace && meta.name() == self.name
+    }
 }
 
 type Events = BoxStream<'static, (usize, std::result::Result<Signal, watcher::Error>)>;
@@ -63,10 +89,9 @@ fn watch<T: Typed>(
         .reflect(writer)
         .map_ok(|event| match event {
             watcher::Event::Init | watcher::Event::InitApply(_) => Signal::Listing,
-            watcher::Event::InitDone => Signal::Changed { listed: true },
-            watcher::Event::Apply(_) | watcher::Event::Delete(_) => {
-                Signal::Changed { listed: false }
-            }
+            watcher::Event::InitDone => Signal::Listed,
+            watcher::Event::Apply(o) => Signal::Applied(Key::of(o.meta())),
+            watcher::Event::Delete(o) => Signal::Deleted(Key::of(o.meta())),
         })
         .map(move |signal| (index, signal))
         .boxed();
@@ -132,8 +157,11 @@ pub struct Live {
     targets: Vec<Target>,
     events: futures::stream::SelectAll<Events>,
     listed: BTreeSet<usize>,
-    /// Kinds whose stores changed since the last snapshot.
-    dirty: BTreeSet<Kind>,
+    /// Kinds whose stores were relisted since the last snapshot: taken whole from the stores.
+    relisted: BTreeSet<Kind>,
+    /// Single-object changes since the last snapshot, by target: applied in place (a status
+    /// change of one Kustomization does not copy the thousand others).
+    changes: Vec<(usize, Signal)>,
 }
 
 impl Live {
@@ -167,7 +195,11 @@ impl Live {
                     (Store::Object(s), e)
                 }
             };
-            targets.push(Target { kind, store });
+            targets.push(Target {
+                kind,
+                store,
+                resource: kind.info().resource(version),
+            });
             streams.push(events);
         }
         Ok(Live {
@@ -175,7 +207,8 @@ impl Live {
             targets,
             events: futures::stream::select_all(streams),
             listed: BTreeSet::new(),
-            dirty: BTreeSet::new(),
+            relisted: BTreeSet::new(),
+            changes: Vec::new(),
         })
     }
 
@@ -200,7 +233,8 @@ impl Live {
                     _ => break,
                 }
             }
-            if !self.dirty.is_empty() && self.listed.len() == self.targets.len() {
+            let changed = !self.relisted.is_empty() || !self.changes.is_empty();
+            if changed && self.listed.len() == self.targets.len() {
                 self.refresh();
                 return Some(&self.current);
             }
@@ -211,12 +245,11 @@ impl Live {
         let kind = self.targets[index].kind;
         match event {
             Ok(Signal::Listing) => {}
-            Ok(Signal::Changed { listed }) => {
-                if listed {
-                    self.listed.insert(index);
-                }
-                self.dirty.insert(kind);
+            Ok(Signal::Listed) => {
+                self.listed.insert(index);
+                self.relisted.insert(kind);
             }
+            Ok(change) => self.changes.push((index, change)),
             Err(e) => {
                 crate::safe_eprintln!("Warning: watch of {kind} interrupted: {e}; retrying");
             }
@@ -225,7 +258,8 @@ impl Live {
 
     /// Takes the objects of the changed kinds from their stores into the snapshot.
     fn refresh(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
+        let dirty = std::mem::take(&mut self.relisted);
+        let changes = std::mem::take(&mut self.changes);
         let targets = &self.targets;
         if dirty.contains(&Kind::Provider) {
             self.current.providers = objects(targets, &[Kind::Provider], |s| match s {
@@ -256,7 +290,7 @@ impl Live {
             );
             self.current.flux = flux;
         }
-        for kind in dirty {
+        for kind in dirty.iter().copied() {
             if matches!(
                 kind,
                 Kind::Provider | Kind::ResourceSet | Kind::Kustomization | Kind::HelmRelease
@@ -269,5 +303,94 @@ impl Live {
             });
             self.current.objects.insert(kind, fresh);
         }
+        // Single changes of kinds not taken whole: the object as the store has it now.
+        for (index, change) in changes {
+            let target = &self.targets[index];
+            if dirty.contains(&target.kind) {
+                continue;
+            }
+            apply(&mut self.current, target, &change);
+        }
+    }
+}
+
+/// Replaces, adds or removes one object of `target`'s kind in the snapshot, from its store.
+fn apply(snapshot: &mut Snapshot, target: &Target, change: &Signal) {
+    let (key, deleted) = match change {
+        Signal::Applied(key) => (key, false),
+        Signal::Deleted(key) => (key, true),
+        Signal::Listing | Signal::Listed => return,
+    };
+    fn put<T: Typed>(
+        items: &mut Vec<T>,
+        same: impl Fn(&T) -> bool,
+        store: &reflector::Store<T>,
+        resource: &ApiResource,
+        key: &Key,
+        deleted: bool,
+        modify: impl Fn(&mut T),
+    ) {
+        let current = (!deleted)
+            .then(|| {
+                store.get(
+                    &reflector::ObjectRef::new_with(&key.name, resource.clone())
+                        .within(&key.namespace),
+                )
+            })
+            .flatten();
+        match (items.iter().position(same), current) {
+            (Some(i), Some(o)) => {
+                items[i] = (*o).clone();
+                modify(&mut items[i]);
+            }
+            (None, Some(o)) => {
+                let mut o = (*o).clone();
+                modify(&mut o);
+                items.push(o);
+            }
+            (Some(i), None) => {
+                items.remove(i);
+            }
+            (None, None) => {}
+        }
+    }
+    let (resource, kind) = (&target.resource, target.kind);
+    match &target.store {
+        Store::Provider(s) => put(
+            &mut snapshot.providers,
+            |o| key.is(&o.metadata),
+            s,
+            resource,
+            key,
+            deleted,
+            |_| {},
+        ),
+        Store::ResourceSet(s) => put(
+            &mut snapshot.resource_sets,
+            |o| key.is(&o.metadata),
+            s,
+            resource,
+            key,
+            deleted,
+            |_| {},
+        ),
+        Store::Flux(s) => put(
+            &mut snapshot.flux,
+            |o| o.kind == kind.kind_name() && key.is(&o.metadata),
+            s,
+            resource,
+            key,
+            deleted,
+            |o| kind.kind_name().clone_into(&mut o.kind),
+        ),
+        Store::Object(s) => put(
+            snapshot.objects.entry(kind).or_default(),
+            |o| key.is(&o.metadata),
+            s,
+            resource,
+            key,
+            deleted,
+            |_| {},
+        ),
     }
 }
