@@ -20,7 +20,8 @@ where
 
 /// Object metadata: kube's own `ObjectMeta`, so that the typed objects below are `kube::Resource`s
 /// that `kube::Api` lists, gets and watches. Decoded leniently (`lean_meta`): only the fields this
-/// tool uses, never `managedFields`, and a malformed label map is as good as none.
+/// tool uses, never `managedFields`; a field of the wrong type counts as absent, and a label or
+/// annotation whose value is not a string is left out of its map.
 pub type Meta = ObjectMeta;
 
 /// The identity and label fields of `ObjectMeta` as this tool reads them: `""` and an empty map
@@ -53,6 +54,28 @@ impl Identity for ObjectMeta {
     }
 }
 
+/// The scalar `visit_*` methods of a lenient visitor: a scalar where a map or a string was
+/// expected (never sent by an API server, but the data is not trusted) decodes as `$empty`.
+macro_rules! scalars_as {
+    ($empty:expr) => {
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($empty)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($empty)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($empty)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($empty)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($empty)
+        }
+    };
+}
+
 /// A string, or `None` for anything else, without an intermediate `Value`.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;
@@ -67,21 +90,7 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
         fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
             Ok(Some(v))
         }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+        scalars_as!(None);
         fn visit_seq<A: serde::de::SeqAccess<'de>>(
             self,
             mut seq: A,
@@ -127,21 +136,7 @@ fn string_map<'de, D: Deserializer<'de>>(
             }
             Ok(Some(out))
         }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+        scalars_as!(None);
         fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
             Ok(None)
         }
@@ -179,21 +174,7 @@ impl<'de, T: Deserialize<'de> + Default> serde::de::Visitor<'de> for ObjectOrDef
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
         T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
     }
-    fn visit_unit<E>(self) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<T, E> {
-        Ok(T::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
-        Ok(T::default())
-    }
+    scalars_as!(T::default());
     fn visit_str<E>(self, _: &str) -> Result<T, E> {
         Ok(T::default())
     }
@@ -764,21 +745,7 @@ impl<'de> serde::de::Visitor<'de> for Shaped {
     }
 
     // A scalar where an object is expected (null, a malformed value) is as good as empty.
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
+    scalars_as!(Value::Null);
     fn visit_str<E>(self, _: &str) -> Result<Value, E> {
         Ok(Value::Null)
     }
