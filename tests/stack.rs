@@ -516,12 +516,17 @@ spec:
         format!("{ns}_app_apps_Deployment"),
     ]
     .into();
+    // Ready and Healthy can be read a moment before lastAppliedRevision is (seen once in about
+    // twenty runs): wait for all three.
     let k = eventually("the Kustomization Ready and Healthy", WAIT, || async {
         let k = kustomizations.get("app").await?;
         let (ready, healthy) = (condition(&k, "Ready"), condition(&k, "Healthy"));
+        let applied = k.data["status"]["lastAppliedRevision"].as_str().is_some();
         Ok(match (&ready, &healthy) {
-            (Some(r), Some(h)) if r.0 == "True" && h.0 == "True" => Ok(k),
-            _ => Err(format!("Ready {ready:?}, Healthy {healthy:?}")),
+            (Some(r), Some(h)) if r.0 == "True" && h.0 == "True" && applied => Ok(k),
+            _ => Err(format!(
+                "Ready {ready:?}, Healthy {healthy:?}, lastAppliedRevision set: {applied}"
+            )),
         })
     })
     .await
