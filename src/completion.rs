@@ -169,16 +169,14 @@ fn render_targets(current: &OsStr) -> Vec<CompletionCandidate> {
 
 fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
     let items = with_cluster(async |session| {
-        let namespaces = crate::cluster::read::api::<crate::model::objects::Object>(
+        let namespaces: Vec<crate::model::objects::Object> = crate::cluster::read::list_all(
             &session.client,
             crate::model::kinds::of("", "Namespace"),
             "",
             None,
         )
-        .list(&Default::default())
         .await
-        .ok()?
-        .items;
+        .ok()?;
         Some(
             namespaces
                 .into_iter()

@@ -60,6 +60,19 @@ pub fn api<T: Typed>(
     }
 }
 
+/// The items of one LIST of a kind of the table, every object (no selector).
+pub async fn list_all<T: Typed>(
+    client: &kube::Client,
+    kind: &kinds::Api,
+    version: &str,
+    namespace: Option<&str>,
+) -> std::result::Result<Vec<T>, kube::Error> {
+    api::<T>(client, kind, version, namespace)
+        .list(&ListParams::default())
+        .await
+        .map(|list| list.items)
+}
+
 /// A LIST whose failure to read (forbidden, not served) is a warning, not an error: `get`'s
 /// pods and events, which only add detail.
 pub async fn list_or_warn<T: Typed>(
@@ -157,8 +170,7 @@ async fn list<T: Typed>(
     version: &str,
     namespace: Option<&str>,
 ) -> Result<Outcome<T>> {
-    let api: Api<T> = api(&session.client, kind.info(), version, namespace);
-    match api.list(&ListParams::default()).await.map(|l| l.items) {
+    match list_all::<T>(&session.client, kind.info(), version, namespace).await {
         Ok(items) => Ok(Outcome::Items(items)),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Outcome::Missing),
         Err(kube::Error::Api(status)) if status.code == 403 => Ok(Outcome::Problem(ReadProblem {

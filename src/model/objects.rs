@@ -692,6 +692,13 @@ struct Shaped {
     top: bool,
 }
 
+impl Shaped {
+    /// A top-level field (`spec`, `status`) decoded to `keep`.
+    fn top<'de, D: Deserializer<'de>>(keep: &'static Keep, d: D) -> Result<Value, D::Error> {
+        serde::de::DeserializeSeed::deserialize(Shaped { keep, top: true }, d)
+    }
+}
+
 impl<'de> serde::de::DeserializeSeed<'de> for Shaped {
     type Value = Value;
 
@@ -752,23 +759,11 @@ impl<'de> serde::de::Visitor<'de> for Shaped {
 }
 
 fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    serde::de::DeserializeSeed::deserialize(
-        Shaped {
-            keep: &SPEC_SHAPE,
-            top: true,
-        },
-        d,
-    )
+    Shaped::top(&SPEC_SHAPE, d)
 }
 
 fn trimmed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    serde::de::DeserializeSeed::deserialize(
-        Shaped {
-            keep: &STATUS_SHAPE,
-            top: true,
-        },
-        d,
-    )
+    Shaped::top(&STATUS_SHAPE, d)
 }
 
 /// A core `v1` Event, as `get` shows the Warning events about an environment's objects.

@@ -140,16 +140,10 @@ pub async fn elsewhere_hint(session: &Session) -> Option<String> {
     if session.all_namespaces {
         return None;
     }
-    let providers = crate::cluster::read::api::<crate::model::objects::Provider>(
-        &session.client,
-        Kind::Provider.info(),
-        "",
-        None,
-    )
-    .list(&Default::default())
-    .await
-    .ok()?
-    .items;
+    let providers: Vec<crate::model::objects::Provider> =
+        crate::cluster::read::list_all(&session.client, Kind::Provider.info(), "", None)
+            .await
+            .ok()?;
     let mut namespaces: Vec<String> = providers
         .iter()
         .filter(|p| {
