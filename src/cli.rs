@@ -110,9 +110,9 @@ pub enum Command {
     /// Tear an environment down, the GitOps way where possible
     #[command(visible_alias = "teardown")]
     Delete(DeleteArgs),
-    /// Put an environment to sleep: suspend its Kustomizations and HelmReleases
+    /// Put an environment to sleep: suspend its Kustomizations and HelmReleases (--scale-to-zero, --all)
     Suspend(SuspendArgs),
-    /// Wake an environment: resume its Kustomizations and HelmReleases, reconcile and wait
+    /// Wake an environment: scale back, resume its Kustomizations and HelmReleases, reconcile, wait
     Resume(ResumeArgs),
     /// Wait until an environment runs a commit and is Ready, then print its URL (for CI)
     Wait(WaitArgs),
@@ -243,6 +243,18 @@ pub struct WaitFlags {
 pub struct SuspendArgs {
     #[command(flatten)]
     pub env: EnvArg,
+    /// Also scale the environment's Deployments and StatefulSets to 0 (resume scales them back)
+    #[arg(long)]
+    pub scale_to_zero: bool,
+    /// Every environment in scope (narrow it with --older-than and --idle)
+    #[arg(long, conflicts_with = "env")]
+    pub all: bool,
+    /// With --all: only environments created longer ago than DURATION (7d, 36h, 1d12h)
+    #[arg(long, value_name = "DURATION", requires = "all", value_parser = crate::model::duration::parse_age)]
+    pub older_than: Option<Duration>,
+    /// With --all: only environments that have deployed nothing new for longer than DURATION
+    #[arg(long, value_name = "DURATION", requires = "all", value_parser = crate::model::duration::parse_age)]
+    pub idle: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -389,6 +401,34 @@ impl From<&GlobalArgs> for crate::cluster::client::ConnectOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suspend_selects_by_age_only_with_all() {
+        use clap::Parser;
+        let parse =
+            |args: &[&str]| Cli::try_parse_from([&["kubectl-preview", "suspend"], args].concat());
+        assert!(
+            parse(&[
+                "--all",
+                "--older-than",
+                "7d",
+                "--idle",
+                "2d",
+                "--scale-to-zero"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["12", "--scale-to-zero"]).is_ok());
+        for bad in [
+            &["--older-than", "7d"][..],
+            &["--idle", "1h"],
+            &["12", "--all"],
+            &["--all", "--idle", "soon"],
+        ] {
+            let e = parse(bad).expect_err("a usage error");
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations_parse_like_kubectl() {

@@ -1100,39 +1100,163 @@ async fn a_closed_pr_never_takes_a_neighbours_objects() {
 }
 
 /// `suspend` puts an environment to sleep (its Kustomization's `spec.suspend`, which the Flux
-/// Operator keeps): a new commit is rendered but not applied. `resume` wakes it, and returns once
-/// kustomize-controller has reconciled: the new commit runs. A ResourceSet whose template sets
-/// `spec.suspend` would undo a suspend: `suspend` refuses it and changes nothing.
+/// Operator keeps): a new commit is rendered but not applied; with `--scale-to-zero` its
+/// Deployment goes to 0 replicas (remembered on it) and its pods go. `resume` scales it back and
+/// wakes it, and returns once kustomize-controller has reconciled: the new commit runs.
+/// `suspend --all` narrows with `--older-than`/`--idle` as `list` does. A ResourceSet whose
+/// template sets `spec.suspend` would undo a suspend: `suspend` refuses it and changes nothing.
 #[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suspend_and_resume_an_environment() {
     let w = World::start("e2e-sleep").await;
     let id = w.pr(1);
+    let second = w.pr(2);
     let sha = w.open(id, true);
+    w.open(second, true);
     w.ok(&["render"]).await;
     let ids = id.to_string();
     w.ok(&["wait", &ids, "--timeout", "2m"]).await;
-    let out = w.ok(&["suspend", &ids]).await;
-    let name = format!("api-pr-{id}");
+    w.ok(&["wait", &second.to_string(), "--timeout", "2m"])
+        .await;
+
+    // Nothing is older than an hour here: --all selects nothing and changes nothing.
+    let out = w.run(&["suspend", "--all", "--older-than", "1h"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert!(
-        out.contains(&format!("Kustomization/{}/{name}: suspended", w.ns)),
+        stderr_of(&out).contains("No environments to suspend"),
+        "{}",
+        stderr_of(&out)
+    );
+    for pr in [id, second] {
+        let ks = w
+            .api(KS, "Kustomization")
+            .get(&format!("api-pr-{pr}"))
+            .await
+            .unwrap();
+        assert!(
+            ks.data["spec"].get("suspend").is_none(),
+            "{:?}",
+            ks.data["spec"]
+        );
+    }
+
+    let out = w.ok(&["suspend", &ids, "--scale-to-zero"]).await;
+    let name = format!("api-pr-{id}");
+    let deployment = format!("api-deployment-{id}");
+    assert!(
+        out.contains(&format!("Kustomization/{}/{name}: suspended", w.ns))
+            && out.contains(&format!(
+                "Deployment/{}/{deployment}: scaled from 1 to 0",
+                w.ns
+            )),
         "{out}"
     );
     let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
     assert_eq!(ks.data["spec"]["suspend"], true);
-    assert_eq!(w.env_json(id).await.unwrap()["status"], "Suspended");
+    let d = w
+        .api("apps/v1", "Deployment")
+        .get(&deployment)
+        .await
+        .unwrap();
+    assert_eq!(d.data["spec"]["replicas"], 0);
+    assert_eq!(
+        d.metadata.annotations.as_ref().unwrap()
+            [kubectl_preview::model::sleep::REPLICAS_ANNOTATION],
+        "1"
+    );
+    eventually("the sleeping environment's pods gone", SLOW, || async {
+        let n = w.pods(id).await.len();
+        Ok(if n == 0 {
+            Ok(())
+        } else {
+            Err(format!("{n} pods"))
+        })
+    })
+    .await
+    .unwrap();
+    // Progressing while its pods go (worst first), then Suspended.
+    eventually("Suspended", SLOW, || async {
+        let status = w.env_json(id).await.unwrap_or_default()["status"].clone();
+        Ok(if status == "Suspended" {
+            Ok(())
+        } else {
+            Err(status.to_string())
+        })
+    })
+    .await
+    .unwrap();
+    // Again: already asleep, and the remembered count stays 1.
+    let out = w.run(&["suspend", &ids, "--scale-to-zero"]).await;
+    assert!(
+        stderr_of(&out).contains("not scaled: already at 0 replicas"),
+        "{}",
+        stderr_of(&out)
+    );
+    let d = w
+        .api("apps/v1", "Deployment")
+        .get(&deployment)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.metadata.annotations.as_ref().unwrap()
+            [kubectl_preview::model::sleep::REPLICAS_ANNOTATION],
+        "1"
+    );
 
     let new = w.push(id, "while asleep\n");
     w.ok(&["render"]).await;
-    let pods = w.pods(id).await;
-    assert_eq!(annotation(&pods[0], "app/commit-sha"), Some(sha.as_str()));
+    let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
+    assert_eq!(
+        ks.data["spec"]["suspend"], true,
+        "the operator keeps the suspend"
+    );
+    assert!(w.pods(id).await.is_empty(), "still asleep");
+    let d = w
+        .api("apps/v1", "Deployment")
+        .get(&deployment)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.data["spec"]["template"]["metadata"]["annotations"]["app/commit-sha"],
+        json!(sha),
+        "the new commit is not applied"
+    );
+
+    // Every environment idle for at least 0s: both; the second one's pods keep running.
+    let out = w.ok(&["suspend", "--all", "--idle", "0s"]).await;
+    for pr in [id, second] {
+        assert!(
+            out.contains(&format!("Kustomization/{}/api-pr-{pr}: suspended", w.ns)),
+            "{out}"
+        );
+    }
+    assert_eq!(w.env_json(second).await.unwrap()["status"], "Suspended");
+    assert_eq!(w.pods(second).await.len(), 1);
 
     let out = w.ok(&["resume", &ids, "--timeout", "2m"]).await;
     assert!(
-        out.contains(&format!("Kustomization/{}/{name}: resumed", w.ns))
+        out.contains(&format!(
+            "Deployment/{}/{deployment}: scaled back to 1",
+            w.ns
+        )) && out.contains(&format!("Kustomization/{}/{name}: resumed", w.ns))
             && out.contains(&format!("Kustomization/{}/{name}: Ready", w.ns)),
         "{out}"
     );
+    let d = w
+        .api("apps/v1", "Deployment")
+        .get(&deployment)
+        .await
+        .unwrap();
+    assert_eq!(d.data["spec"]["replicas"], 1);
+    assert!(
+        !d.metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key(kubectl_preview::model::sleep::REPLICAS_ANNOTATION)),
+        "{:?}",
+        d.metadata.annotations
+    );
+    assert_eq!(w.env_json(second).await.unwrap()["status"], "Suspended");
     let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
     assert!(
         ks.data["spec"].get("suspend").is_none(),

@@ -13,6 +13,7 @@ pub mod objects;
 pub mod permute;
 pub mod reconcile;
 pub mod reference;
+pub mod sleep;
 pub mod snapshot;
 pub mod teardown;
 pub mod template;
