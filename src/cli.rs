@@ -110,6 +110,8 @@ pub enum Command {
     /// Tear an environment down, the GitOps way where possible
     #[command(visible_alias = "teardown")]
     Delete(DeleteArgs),
+    /// Print the logs of an environment's pods, interleaved, each line prefixed with pod/container
+    Logs(LogsArgs),
     /// Put an environment to sleep: suspend its Kustomizations and HelmReleases (--scale-to-zero, --all)
     Suspend(SuspendArgs),
     /// Wake an environment: scale back, resume its Kustomizations and HelmReleases, reconcile, wait
@@ -237,6 +239,40 @@ pub struct WaitFlags {
     /// Give up after this long (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogOutput {
+    Text,
+    /// One JSON object per line: namespace, pod, container, workload, timestamp, message
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Keep streaming, and pick up the new pods a rollout starts
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only lines newer than DURATION (5s, 2m, 3h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<Duration>,
+    /// Lines of recent log per container (-1: all of it)
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(-1..))]
+    pub tail: i64,
+    /// Only containers of this name
+    #[arg(short = 'c', long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// The previous instance of each container (the one before its last restart)
+    #[arg(short = 'p', long, conflicts_with = "follow")]
+    pub previous: bool,
+    /// Show each line's timestamp
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    pub output: LogOutput,
 }
 
 #[derive(Debug, Args)]

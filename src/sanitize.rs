@@ -77,6 +77,16 @@ pub fn cell(text: &str) -> String {
     cell_max(text, CELL_MAX)
 }
 
+/// One line of a container's log, safe for a terminal: as [`line`], but tabs are kept (they move
+/// the cursor only forward) and a trailing carriage return (CRLF line ends) is dropped.
+pub fn log_line(text: &str) -> Cow<'_, str> {
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    if !text.chars().any(|c| c != '\t' && is_unsafe(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.split('\t').map(line).collect::<Vec<_>>().join("\t"))
+}
+
 /// `writeln!` for one line of human-readable text built from untrusted values: the formatted
 /// line is passed through [`line`], so a newline in a value can never start a forged line.
 #[macro_export]

@@ -1291,3 +1291,213 @@ async fn suspend_and_resume_an_environment() {
         .unwrap();
     assert_eq!(ks.data["spec"]["suspend"], false, "nothing changed");
 }
+
+/// Lines in the CRI log format KWOK reads (`<RFC 3339> <stream> F <text>`), ending `secs` ago.
+fn cri_log(lines: &[(i64, &str)]) -> String {
+    let now = jiff::Timestamp::now();
+    lines
+        .iter()
+        .map(|(ago, text)| {
+            let ts = now - jiff::SignedDuration::from_secs(*ago);
+            format!(
+                "{} stdout F {text}\n",
+                ts.strftime("%Y-%m-%dT%H:%M:%S%.9fZ")
+            )
+        })
+        .collect()
+}
+
+/// Requests the stack's audit log holds for an impersonated `user` (`verb requestURI`).
+fn stack_requests(w: &World, user: &str) -> Vec<String> {
+    std::thread::sleep(Duration::from_secs(2));
+    std::fs::read_to_string(&w.stack.audit_log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["impersonatedUser"]["username"] == user && v["stage"] == "ResponseComplete")
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["verb"].as_str().unwrap_or(""),
+                v["requestURI"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// `logs` on the real stack, where KWOK plays the kubelet and serves each container's log from
+/// the file a ClusterLogs object names: every line prefixed with `pod/container`, hostile text
+/// escaped, `--tail`, `--since`, `--timestamps`, `-o json`, `-c`; `-f` prints new lines as they
+/// come and picks up the pod a rollout starts, from the pod watch. What KWOK cannot show (a
+/// dropped stream, a previous instance) is tested against a loopback kubelet (tests/logs.rs).
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_of_an_environment() {
+    let w = World::start("e2e-logs").await;
+    let id = w.pr(1);
+    w.open(id, true);
+    w.ok(&["render"]).await;
+    let ids = id.to_string();
+    w.ok(&["wait", &ids, "--timeout", "2m"]).await;
+    let log = w.dir.join("api.log");
+    std::fs::write(
+        &log,
+        cri_log(&[
+            (7200, "starting api"),
+            (5400, "GET /healthz 200"),
+            (10, "\u{1b}]0;owned\u{7} title"),
+        ]),
+    )
+    .unwrap();
+    let logs_api: Api<DynamicObject> = Api::all_with(
+        w.client.clone(),
+        &fixture::api_resource("kwok.x-k8s.io/v1alpha1", "ClusterLogs"),
+    );
+    let name = format!("kp-{}", w.ns);
+    logs_api
+        .create(
+            &Default::default(),
+            &serde_json::from_value(json!({
+                "apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs",
+                "metadata": {"name": name},
+                "spec": {"selector": {"matchNamespaces": [w.ns]},
+                         "logs": [{"containers": ["api"], "logsFile": log}]}}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let pod = w.pods(id).await[0].name_any();
+    let prefix = format!("[{pod}/api]");
+    // KWOK picks the object up within a second or so.
+    let out = eventually("KWOK serves the log", SLOW, || async {
+        let out = w.run(&["logs", &ids]).await;
+        let text = stdout_of(&out);
+        Ok(if text.contains("starting api") {
+            Ok(text)
+        } else {
+            Err(stderr_of(&out))
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        format!(
+            "{prefix} starting api\n{prefix} GET /healthz 200\n{prefix} \\x1b]0;owned\\x07 title\n"
+        )
+    );
+    let tail = w.ok(&["logs", &ids, "--tail", "1", "--timestamps"]).await;
+    assert!(
+        tail.starts_with(&format!("{prefix} 20"))
+            && tail.ends_with(" \\x1b]0;owned\\x07 title\n")
+            && tail.lines().count() == 1,
+        "{tail}"
+    );
+    let since = w.ok(&["logs", &ids, "--since", "1h"]).await;
+    assert_eq!(since, format!("{prefix} \\x1b]0;owned\\x07 title\n"));
+    let json = w.ok(&["logs", &ids, "--tail", "1", "-o", "json"]).await;
+    let line: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(line["message"], "\u{1b}]0;owned\u{7} title");
+    assert_eq!(line["pod"], pod.as_str());
+    assert_eq!(
+        line["workload"],
+        format!("Deployment/{}/api-deployment-{id}", w.ns)
+    );
+    let out = w.run(&["logs", &ids, "-c", "nope"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains(&format!("{pod}: no container \"nope\"")),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = w.run(&["logs", &ids, "--previous"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("no previous instance"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // -f: a new line, then a rollout (a new commit): the new pod's log, from the watch.
+    let user = format!("logs-{:08x}", common::rand_u32());
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"));
+    cmd.env("KUBECONFIG", &w.stack.admin_kubeconfig)
+        .env("NO_COLOR", "1")
+        .args([
+            "logs",
+            &ids,
+            "-f",
+            "--tail",
+            "1",
+            "-n",
+            &w.ns,
+            "--as",
+            &user,
+            "--as-group",
+            "system:masters",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+    let mut seen: Vec<String> = Vec::new();
+    let mut until = async |what: &str, seen: &mut Vec<String>| {
+        let found = tokio::time::timeout(SLOW, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                seen.push(line.clone());
+                if line.contains(what) {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(found.is_ok(), "no {what:?} in {seen:#?}");
+    };
+    until("title", &mut seen).await;
+    assert_eq!(
+        seen,
+        [format!("{prefix} \\x1b]0;owned\\x07 title")],
+        "--tail 1"
+    );
+    std::fs::write(
+        &log,
+        std::fs::read_to_string(&log).unwrap() + &cri_log(&[(0, "GET /new 200")]),
+    )
+    .unwrap();
+    until("GET /new 200", &mut seen).await;
+    w.push(id, "a rollout\n");
+    w.ok(&["render"]).await;
+    until("starting api", &mut seen).await;
+    let new_pod = seen
+        .last()
+        .unwrap()
+        .split(']')
+        .next()
+        .unwrap()
+        .trim_start_matches('[')
+        .to_string();
+    assert!(
+        !new_pod.starts_with(&format!("{pod}/")),
+        "a new pod: {seen:#?}"
+    );
+    child.kill().await.unwrap();
+    let _ = logs_api.delete(&name, &Default::default()).await;
+
+    // One LIST and one watch of pods in the namespace, one log stream per container: never a
+    // request per pod otherwise.
+    let requests = stack_requests(&w, &user);
+    let pods_path = format!("/api/v1/namespaces/{}/pods?", w.ns);
+    let pod_reads: Vec<&String> = requests.iter().filter(|r| r.contains(&pods_path)).collect();
+    assert!(
+        pod_reads.len() <= 3 && pod_reads.iter().any(|r| r.starts_with("watch ")),
+        "{pod_reads:#?}"
+    );
+    let streams: Vec<&String> = requests.iter().filter(|r| r.contains("/log?")).collect();
+    assert_eq!(streams.len(), 2, "{streams:#?}");
+    let other: Vec<&String> = requests
+        .iter()
+        .filter(|r| r.contains("/pods/") && !r.contains("/log?"))
+        .collect();
+    assert!(other.is_empty(), "{other:#?}");
+}

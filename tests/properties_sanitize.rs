@@ -91,6 +91,20 @@ proptest! {
         }
     }
 
+    /// A container's log line (written by whatever runs in the pod): one line, nothing unsafe
+    /// but tabs, and a safe line passes unchanged.
+    #[test]
+    fn a_log_line_is_one_safe_line(text in hostile()) {
+        let out = sanitize::log_line(&text).into_owned();
+        prop_assert!(!out.chars().any(|c| c != '\t' && terminal_unsafe(c)), "{out:?}");
+        prop_assert!(!out.contains('\n') && !out.contains('\r'), "{out:?}");
+        prop_assert_eq!(sanitize::log_line(&out).into_owned(), out.clone());
+        let plain = text.strip_suffix('\r').unwrap_or(&text);
+        if !plain.chars().any(|c| c != '\t' && is_unsafe(c)) {
+            prop_assert_eq!(out, plain);
+        }
+    }
+
     #[test]
     fn a_cell_fits_its_width(text in hostile(), max in 0usize..100) {
         let out = sanitize::cell_max(&text, max);

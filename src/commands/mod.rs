@@ -9,6 +9,7 @@ pub mod delete;
 pub mod doctor;
 pub mod get;
 pub mod list;
+pub mod logs;
 pub mod open;
 pub mod reconcile;
 pub mod render;
@@ -27,6 +28,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Reconcile(args) => reconcile::run(&global, &args).await,
         Command::Render(args) => render::run(&global, &args).await,
         Command::Delete(args) => delete::run(&global, &args).await,
+        Command::Logs(args) => logs::run(&global, &args).await,
         Command::Suspend(args) => suspend::suspend(&global, &args).await,
         Command::Resume(args) => suspend::resume(&global, &args).await,
         Command::Wait(args) => wait::run(&global, &args).await,

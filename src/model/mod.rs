@@ -9,6 +9,7 @@ pub mod flux;
 pub mod health;
 pub mod inventory;
 pub mod kinds;
+pub mod logs;
 pub mod objects;
 pub mod permute;
 pub mod reconcile;

@@ -21,6 +21,8 @@ pub fn plural(kind: &str) -> String {
         "FluxReport" => "fluxreports".into(),
         "Kustomization" => "kustomizations".into(),
         "Namespace" => "namespaces".into(),
+        "ClusterLogs" => "clusterlogs".into(),
+        "Logs" => "logs".into(),
         "ClusterRole" => "clusterroles".into(),
         "ClusterRoleBinding" => "clusterrolebindings".into(),
         other => format!("{}s", other.to_lowercase()),

@@ -8,6 +8,7 @@ pub mod controller;
 pub mod fixture;
 pub mod githost;
 pub mod http;
+pub mod kubelet;
 pub mod scale;
 pub mod seed;
 pub mod stack;
