@@ -334,6 +334,9 @@ pub struct RenderArgs {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub env: EnvArg,
+    /// Every environment of a PR that is no longer exported but left objects behind, in one plan
+    #[arg(long, conflicts_with_all = ["env", "force"])]
+    pub closed: bool,
     /// Print the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,

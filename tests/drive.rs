@@ -2,6 +2,7 @@
 //! (`testkit::controller`) playing the Flux Operator and kustomize-controller.
 mod common;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -28,12 +29,22 @@ impl Drop for Scenario {
 }
 
 async fn scenario(env: &TestEnv, prefix: &str) -> Scenario {
+    scenario_with(env, prefix, |_, _| {}).await
+}
+
+/// The seed scenario, with `edit` applied to its objects (and the namespace) before they are
+/// created.
+async fn scenario_with(
+    env: &TestEnv,
+    prefix: &str,
+    edit: impl FnOnce(&mut Vec<Value>, &str),
+) -> Scenario {
     let client = env.admin().await.unwrap();
     let ns = fixture::namespace(&client, prefix).await.unwrap();
     let infra = fixture::namespace(&client, "infra").await.unwrap();
-    fixture::create_all(&client, &seedmod::api_scenario(&ns, &infra))
-        .await
-        .unwrap();
+    let mut objects = seedmod::api_scenario(&ns, &infra);
+    edit(&mut objects, &ns);
+    fixture::create_all(&client, &objects).await.unwrap();
     let stand_in = StandIn::new(client.clone(), &ns, &infra);
     let infra_stand_in = StandIn::new(client.clone(), &infra, &infra);
     let tasks = vec![stand_in.spawn(), infra_stand_in.spawn()];
@@ -974,4 +985,132 @@ async fn delete_of_a_suspended_environment_deletes_its_inventory_explicitly() {
             "{kind}/{name} deleted explicitly"
         );
     }
+}
+
+/// `delete --closed` with `n` closed PRs, each of which left a notes ConfigMap the ResourceSet's
+/// template keeps (`fluxcd.controlplane.io/prune: disabled`), beside the seed's three exported
+/// PRs: one with a notes ConfigMap of its own, and one ConfigMap whose name holds a closed and an
+/// exported number. Returns the scenario and the requests of the run, by verb.
+async fn closed_at_scale(env: &TestEnv, n: usize) -> (Scenario, BTreeMap<String, usize>) {
+    // The ResourceSet's template also renders the notes ConfigMap: the kinds `delete` looks for
+    // leftovers of come from it.
+    let s = scenario_with(env, &format!("closed-{n}"), |objects, ns| {
+        let rset = objects
+            .iter_mut()
+            .find(|o| o["kind"] == "ResourceSet")
+            .unwrap();
+        rset["spec"]["resources"].as_array_mut().unwrap().push(
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-pr-<< inputs.id >>-notes", "namespace": ns,
+                         "annotations": {"fluxcd.controlplane.io/prune": "disabled"}},
+            "data": {"sha": "<< inputs.sha >>"}}),
+        );
+    })
+    .await;
+    let labels = seedmod::owner_labels("api-pr-envs", &s.ns);
+    let notes = |name: &str| {
+        let mut cm = build::config_map(&s.ns, name, labels.clone());
+        cm["metadata"]["annotations"] = json!({"fluxcd.controlplane.io/prune": "disabled"});
+        cm
+    };
+    let mut objects: Vec<Value> = (0..n)
+        .map(|i| notes(&format!("api-pr-{}-notes", 50_000 + i)))
+        .collect();
+    objects.push(notes("api-pr-1234-notes"));
+    objects.push(notes("api-pr-50000-1234-notes"));
+    fixture::create_all(&s.client, &objects).await.unwrap();
+    let user = format!("closed-{n}-{:08x}", rand_u32());
+    let out = run(
+        env,
+        &[
+            "delete",
+            "--closed",
+            "-n",
+            &s.ns,
+            "--yes",
+            "--as",
+            &user,
+            "--as-group",
+            "system:masters",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    let text = stdout_of(&out);
+    assert!(
+        text.contains(&format!(
+            "{n} environment(s) of PRs that are no longer exported (50000, 50001"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("Deleted {n} object(s)")), "{text}");
+    let cms: Api<DynamicObject> = Api::namespaced_with(
+        s.client.clone(),
+        &s.ns,
+        &fixture::api_resource("v1", "ConfigMap"),
+    );
+    for i in 0..n {
+        assert!(
+            cms.get_opt(&format!("api-pr-{}-notes", 50_000 + i))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    // An exported PR's, and one that may be either PR's, stay; so does every exported environment.
+    assert!(cms.get_opt("api-pr-1234-notes").await.unwrap().is_some());
+    assert!(
+        cms.get_opt("api-pr-50000-1234-notes")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    for pr in &SEED_PRS {
+        assert!(
+            get(
+                &s.client,
+                KS,
+                "Kustomization",
+                &s.ns,
+                &format!("api-pr-{}", pr.id)
+            )
+            .await
+            .is_some()
+        );
+    }
+    let mut by_verb: BTreeMap<String, usize> = BTreeMap::new();
+    for r in audited_requests(&user) {
+        *by_verb
+            .entry(r.split(' ').next().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    (s, by_verb)
+}
+
+/// `delete --closed` at 10 and at 100 closed PRs: one plan, one confirmation, one refresh and one
+/// reconcile, and the same reads whatever the number of PRs; only the deletes (one per object,
+/// each with its own preconditions) grow with it.
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_closed_reads_the_same_at_any_number_of_prs() {
+    let env = require_cluster!();
+    let (_small, at_10) = closed_at_scale(&env, 10).await;
+    let (_large, at_100) = closed_at_scale(&env, 100).await;
+    eprintln!(
+        "delete --closed requests by verb: 10 closed PRs {at_10:?}; 100 closed PRs {at_100:?}"
+    );
+    assert_eq!(at_10.get("delete"), Some(&10));
+    assert_eq!(at_100.get("delete"), Some(&100));
+    let without_deletes = |m: &BTreeMap<String, usize>| {
+        m.iter()
+            .filter(|(v, _)| *v != "delete")
+            .map(|(v, n)| (v.clone(), *n))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(without_deletes(&at_10), without_deletes(&at_100));
 }

@@ -1501,3 +1501,59 @@ async fn logs_of_an_environment() {
         .collect();
     assert!(other.is_empty(), "{other:#?}");
 }
+
+/// `delete --closed` on the real stack: two of three PRs close, the Flux Operator collects what
+/// it may and keeps each one's prune-disabled notes; one plan deletes both leftovers, and the
+/// open PR's environment and notes stay.
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_closed_removes_what_closed_prs_left() {
+    let w = World::start_with("e2e-gc", with_kept_notes).await;
+    let prs = [w.pr(1), w.pr(2), w.pr(3)];
+    for id in prs {
+        w.open(id, true);
+    }
+    w.ok(&["render"]).await;
+    for id in prs {
+        w.ok(&["wait", &id.to_string(), "--timeout", "2m"]).await;
+    }
+    let cms = w.api("v1", "ConfigMap");
+    let notes = |id: u64| format!("api-pr-{id}-notes");
+    let out = w.ok(&["delete", "--closed", "--dry-run"]).await;
+    assert!(
+        out.contains("No environment of a closed PR is left"),
+        "{out}"
+    );
+
+    for id in &prs[..2] {
+        w.host.close(REPO, *id).unwrap();
+    }
+    w.ok(&["render"]).await;
+    for id in &prs[..2] {
+        w.wait_gone(*id).await;
+        assert!(cms.get_opt(&notes(*id)).await.unwrap().is_some());
+    }
+    let plan = w.ok(&["delete", "--closed", "--dry-run"]).await;
+    for id in &prs[..2] {
+        assert!(
+            plan.contains(&format!("delete  ConfigMap/{}/{}", w.ns, notes(*id))),
+            "{plan}"
+        );
+    }
+    assert!(!plan.contains(&notes(prs[2])), "{plan}");
+    assert!(plan.contains("Dry run: nothing changed."), "{plan}");
+    let out = w
+        .ok(&["delete", "--closed", "--yes", "--timeout", "2m"])
+        .await;
+    assert!(out.contains("Deleted 2 object(s)"), "{out}");
+    for id in &prs[..2] {
+        assert!(cms.get_opt(&notes(*id)).await.unwrap().is_none());
+    }
+    assert!(cms.get_opt(&notes(prs[2])).await.unwrap().is_some());
+    assert_eq!(w.env_json(prs[2]).await.unwrap()["status"], "Ready");
+    let out = w.ok(&["delete", "--closed", "--yes"]).await;
+    assert!(
+        out.contains("No environment of a closed PR is left"),
+        "{out}"
+    );
+}

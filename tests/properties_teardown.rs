@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kubectl_preview::model::attribution::slugify;
+use kubectl_preview::model::environments;
 use kubectl_preview::model::flux::{
     CHANGE_REQUEST_ANNOTATION, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL,
 };
@@ -167,7 +168,8 @@ fn build(prs: &[Pr], objs: &[Obj]) -> Snapshot {
     let provider: Provider = serde_json::from_value(json!({
         "metadata": {"name": "api-prs", "namespace": NS},
         "spec": {"type": "GitHubPullRequest"},
-        "status": {"exportedInputs": prs.iter().map(|p| json!({"id": p.id.to_string(), "sha": "abc", "branch": p.branch})).collect::<Vec<_>>()}
+        "status": {"exportedInputs": prs.iter().map(|p| json!({"id": p.id.to_string(), "sha": "abc", "branch": p.branch})).collect::<Vec<_>>(),
+                   "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": ""}]}
     }))
     .unwrap();
     let mut inventory = Vec::new();
@@ -538,6 +540,33 @@ proptest! {
                 if let Some(other) = taken.insert(key, id.clone()) {
                     prop_assert_eq!(&other, id, "{:?} is planned for two PRs", d);
                 }
+            }
+        }
+    }
+
+    /// `delete --closed` finds every PR that is no longer exported and left something its plan
+    /// deletes or prunes, never an exported one, and plans each exactly as `delete PR` does (so
+    /// every rule checked above holds for it).
+    #[test]
+    fn delete_closed_finds_every_leftover_and_only_closed_prs((prs, closed, objs) in scenario()) {
+        let s = build(&prs, &objs);
+        let catalog = environments::build(&s, &Vec::new());
+        let found = teardown::closed(&s, &catalog, None, None);
+        prop_assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+        let exported: BTreeSet<String> = prs.iter().map(|p| p.id.to_string()).collect();
+        let subject = |id: &str| Subject { namespace: NS.into(), resource_set: RSET.into(), id: id.into(), provider: None };
+        for (sub, plan) in &found.found {
+            prop_assert!(!exported.contains(&sub.id), "exported PR {} taken as closed", sub.id);
+            prop_assert_eq!(sub, &subject(&sub.id));
+            prop_assert!(!plan.is_empty() && !plan.still_exported);
+            let again = teardown::plan(&s, sub);
+            prop_assert_eq!(Some(plan), again.as_ref());
+            check(&s, &prs, &sub.id, plan)?;
+        }
+        for id in closed.iter().map(u16::to_string).filter(|id| !exported.contains(id)) {
+            let plan = teardown::plan(&s, &subject(&id)).expect("the ResourceSet is in the snapshot");
+            if !plan.is_empty() {
+                prop_assert!(found.found.iter().any(|(sub, _)| sub.id == id), "closed PR {} with {:?} not found", id, plan);
             }
         }
     }

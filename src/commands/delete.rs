@@ -247,12 +247,10 @@ fn pick(loaded: &select::Loaded) -> Result<Option<(Subject, Plan)>> {
     )))
 }
 
-/// For a reference to a PR that no environment exports: what the Flux Operator may have left
-/// behind out of its inventory, of the kinds the ResourceSets' templates produce that the
-/// snapshot does not read. One metadata LIST per kind and namespace, selected by the owner
-/// labels, in the command's scope only (cluster-scoped kinds cluster-wide). A read that fails
-/// (forbidden, API gone) is a warning: the plan then has less to delete, never more.
-async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
+/// The preview sets in whose objects a reference to a PR that no environment exports may have
+/// left something: those in the reference's scope, when the id is a number no environment there
+/// exports.
+fn sets_for_reference(loaded: &select::Loaded) -> Vec<&PreviewSet> {
     let Some(reference) = loaded.reference.as_ref() else {
         return vec![];
     };
@@ -272,6 +270,21 @@ async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
     {
         return vec![];
     }
+    loaded
+        .catalog
+        .preview_sets
+        .iter()
+        .filter(|s| in_scope(&s.namespace, &s.name))
+        .collect()
+}
+
+/// What the Flux Operator may have left behind out of its inventory for PRs of `sets` that are
+/// no longer exported, of the kinds the ResourceSets' templates produce that the snapshot does
+/// not read. One metadata LIST per kind and namespace, selected by the owner labels, in the
+/// command's scope only (cluster-scoped kinds cluster-wide): never one per PR or per object. A
+/// read that fails (forbidden, API gone) is a warning: the plan then has less to delete, never
+/// more.
+async fn read_leftovers(loaded: &select::Loaded, sets: &[&PreviewSet]) -> Vec<(ObjectRef, Meta)> {
     let session = &loaded.session;
     let warn = |what: String| {
         crate::safe_eprintln!(
@@ -279,10 +292,7 @@ async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
         )
     };
     let mut out = Vec::new();
-    for set in &loaded.catalog.preview_sets {
-        if !in_scope(&set.namespace, &set.name) {
-            continue;
-        }
+    for set in sets {
         for read in teardown::leftover_reads(&loaded.snapshot, &set.namespace, &set.name) {
             // Discovery with the template's own version, which also says the kind's scope.
             let gvk = GroupVersionKind::gvk(&read.group, &read.version, &read.kind);
@@ -343,8 +353,11 @@ async fn read_leftovers(loaded: &select::Loaded) -> Vec<(ObjectRef, Meta)> {
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
     let session = client::connect(&global.into()).await?;
+    if args.closed {
+        return closed(session, args).await;
+    }
     let mut loaded = select::load(session, args.env.env.as_deref()).await?;
-    loaded.snapshot.leftovers = read_leftovers(&loaded).await;
+    loaded.snapshot.leftovers = read_leftovers(&loaded, &sets_for_reference(&loaded)).await;
     let (subject, plan) = match pick(&loaded)? {
         Some(found) => found,
         None => {
@@ -432,54 +445,163 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    let (deleted, gone) = execute(
+        &session,
+        snapshot,
+        vec![(subject.clone(), plan.clone())],
+        args,
+        &plan.environment,
+    )
+    .await?;
+    println!("Deleted {deleted} object(s); {gone} object(s) gone in all.");
+    if plan.still_exported {
+        println!(
+            "{}",
+            sanitize::line(&stick_hint(snapshot, &subject, provider.as_ref()))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `delete --closed`: every environment in scope whose PR is no longer exported but whose
+/// objects remain, in one plan, one confirmation and one GitOps pass, with the rules of
+/// `delete ENV` for each.
+async fn closed(session: Session, args: &DeleteArgs) -> Result<ExitCode> {
+    let mut loaded = select::load(session, None).await?;
+    let sets: Vec<&PreviewSet> = loaded.catalog.preview_sets.iter().collect();
+    loaded.snapshot.leftovers = read_leftovers(&loaded, &sets).await;
+    let found = teardown::closed(&loaded.snapshot, &loaded.catalog, None, None);
+    for (ns, name, why) in &found.skipped {
+        crate::safe_eprintln!("Warning: ResourceSet {ns}/{name} was not looked at: {why}");
+    }
+    let scope = loaded.session.scope_label();
+    if found.found.is_empty() {
+        println!("No environment of a closed PR is left in {scope}.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (_, plan) in &found.found {
+        print!("{}", teardown::render(plan));
+    }
+    let mut rsets: Vec<String> = found
+        .found
+        .iter()
+        .map(|(s, _)| format!("{}/{}", s.namespace, s.resource_set))
+        .collect();
+    rsets.dedup();
+    let what = format!(
+        "{} environment(s) of PRs that are no longer exported ({})",
+        found.found.len(),
+        found
+            .found
+            .iter()
+            .map(|(s, _)| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "{}: first the GitOps way (refresh their providers, reconcile ResourceSet {}, which prunes), then delete what remains with its owner labels.",
+        sanitize::line(&what),
+        rsets.join(", ")
+    );
+    if args.dry_run {
+        println!("Dry run: nothing changed.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (deleted, gone) =
+        execute(&loaded.session, &loaded.snapshot, found.found, args, &what).await?;
+    println!("Deleted {deleted} object(s); {gone} object(s) gone in all.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One planned deletion or expected prune, with the environment it is planned for.
+struct Entry {
+    item: usize,
+    object: ObjectRef,
+    resource: ApiResource,
+}
+
+/// Carries out the plans of `items` (one environment for `delete ENV`, several for `--closed`):
+/// checks every write, confirms, takes the GitOps path for the PRs that are no longer exported
+/// (one refresh of their providers and one reconcile of their ResourceSets, whatever their
+/// number), re-checks ownership on the live objects (one LIST per kind and namespace), deletes,
+/// and waits until everything is gone. Returns the objects deleted and the objects gone.
+async fn execute(
+    session: &Session,
+    snapshot: &Snapshot,
+    items: Vec<(Subject, Plan)>,
+    args: &DeleteArgs,
+    what: &str,
+) -> Result<(usize, usize)> {
     // Every write is checked before the first one: a forbidden one changes nothing.
-    let mut apis = Apis::new(&session, snapshot);
-    let mut deletes: Vec<Target> = Vec::new();
-    for d in &plan.delete {
-        deletes.push(Target {
-            reference: d.object.clone(),
-            resource: apis.resource(&d.object).await?,
-        });
+    let mut apis = Apis::new(session, snapshot);
+    let mut deletes: Vec<Entry> = Vec::new();
+    let mut pruned: Vec<(Entry, ObjectRef)> = Vec::new();
+    for (i, (_, plan)) in items.iter().enumerate() {
+        for d in &plan.delete {
+            deletes.push(Entry {
+                item: i,
+                object: d.object.clone(),
+                resource: apis.resource(&d.object).await?,
+            });
+        }
+        for p in &plan.pruned {
+            let entry = Entry {
+                item: i,
+                object: p.object.clone(),
+                resource: apis.resource(&p.object).await?,
+            };
+            pruned.push((entry, p.by.clone()));
+        }
     }
-    let mut pruned: Vec<(ObjectRef, ApiResource)> = Vec::new();
-    for p in &plan.pruned {
-        pruned.push((p.object.clone(), apis.resource(&p.object).await?));
+    // The preview sets the GitOps path reconciles, each with the providers of its PRs.
+    let mut sets: Vec<PreviewSet> = Vec::new();
+    for (subject, plan) in items.iter().filter(|(_, p)| !p.still_exported) {
+        let at = match sets
+            .iter()
+            .position(|s| s.namespace == subject.namespace && s.name == subject.resource_set)
+        {
+            Some(at) => at,
+            None => {
+                sets.push(PreviewSet {
+                    namespace: subject.namespace.clone(),
+                    name: subject.resource_set.clone(),
+                    providers: vec![],
+                    shared_objects: vec![],
+                });
+                sets.len() - 1
+            }
+        };
+        if let Some(p) = &plan.provider
+            && !sets[at].providers.contains(p)
+        {
+            sets[at].providers.push(p.clone());
+        }
     }
-    let set = PreviewSet {
-        namespace: subject.namespace.clone(),
-        name: subject.resource_set.clone(),
-        providers: provider.iter().cloned().collect(),
-        shared_objects: vec![],
-    };
     let mut patches: Vec<Target> = Vec::new();
-    if !plan.still_exported {
+    for set in &sets {
         for p in &set.providers {
             patches.push(Target::provider(&p.namespace, &p.name));
         }
-        patches.push(Target::resource_set(
-            &subject.namespace,
-            &subject.resource_set,
-        ));
+        patches.push(Target::resource_set(&set.namespace, &set.name));
     }
+    let target = |e: &Entry| Target {
+        reference: e.object.clone(),
+        resource: e.resource.clone(),
+    };
     // A closed PR's objects that the reconcile leaves behind are deleted too.
-    let left_behind: Vec<Target> = plan
-        .pruned
+    let writes: Vec<Target> = deletes
         .iter()
-        .zip(&pruned)
-        .filter(|(p, _)| p.by.kind == "ResourceSet")
-        .map(|(_, (r, ar))| Target {
-            reference: r.clone(),
-            resource: ar.clone(),
-        })
+        .map(target)
+        .chain(
+            pruned
+                .iter()
+                .filter(|(_, by)| by.kind == "ResourceSet")
+                .map(|(e, _)| target(e)),
+        )
         .collect();
-    triggers::preflight(
-        &session,
-        "delete",
-        &deletes.iter().chain(&left_behind).collect::<Vec<_>>(),
-    )
-    .await?;
-    triggers::preflight(&session, "patch", &patches.iter().collect::<Vec<_>>()).await?;
-    confirm(args, &plan.environment)?;
+    triggers::preflight(session, "delete", &writes.iter().collect::<Vec<_>>()).await?;
+    triggers::preflight(session, "patch", &patches.iter().collect::<Vec<_>>()).await?;
+    confirm(args, what)?;
 
     // One --timeout covers the whole command after the confirmation: the GitOps path, the
     // deletes and the wait.
@@ -489,63 +611,97 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
             tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365)
         });
     let progress = Progress::new();
-    // After the GitOps path: what the ResourceSet still lists is rendered for a current input,
+    // After the GitOps path: what a ResourceSet still lists is rendered for a current input,
     // whatever its name says, and is never deleted (nor waited for).
-    let mut still_listed: Option<BTreeSet<ObjectRef>> = None;
-    if !plan.still_exported {
+    let mut still_listed: BTreeMap<(String, String), BTreeSet<ObjectRef>> = BTreeMap::new();
+    // Items whose PR is exported again after the refresh: nothing of theirs is touched.
+    let mut dropped: BTreeSet<usize> = BTreeSet::new();
+    if !sets.is_empty() {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        crate::commands::render::render_sets(&session, std::slice::from_ref(&set), left).await?;
-        let after = crate::cluster::read::fetch(&session).await?;
-        let again = teardown::plan(&after, &subject);
-        if again.as_ref().is_some_and(|p| p.still_exported) {
-            return Err(Error::Other(format!(
-                "PR {} is exported again (reopened, labelled, or back under the provider's limit): nothing was deleted",
-                sanitize::line(&subject.id)
-            )));
+        crate::commands::render::render_sets(session, &sets, left).await?;
+        let after = crate::cluster::read::fetch(session).await?;
+        for (i, (subject, plan)) in items.iter().enumerate() {
+            if plan.still_exported {
+                continue;
+            }
+            let again = teardown::plan(&after, subject);
+            if again.as_ref().is_some_and(|p| p.still_exported) {
+                if items.len() == 1 {
+                    return Err(Error::Other(format!(
+                        "PR {} is exported again (reopened, labelled, or back under the provider's limit): nothing was deleted",
+                        sanitize::line(&subject.id)
+                    )));
+                }
+                progress.line(&format!(
+                    "  keep everything of {}: PR {} is exported again",
+                    sanitize::line(&plan.environment),
+                    sanitize::line(&subject.id)
+                ));
+                dropped.insert(i);
+            }
         }
-        still_listed = Some(
-            after
-                .resource_sets
-                .iter()
-                .filter(|r| {
-                    r.metadata.namespace() == subject.namespace
-                        && r.metadata.name() == subject.resource_set
-                })
-                .flat_map(|r| {
-                    r.status
-                        .inventory
-                        .iter()
-                        .flat_map(|i| crate::model::inventory::parse_entries(&i.entries))
-                })
-                .map(|r| ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name))
-                .collect(),
-        );
+        for set in &sets {
+            still_listed.insert(
+                (set.namespace.clone(), set.name.clone()),
+                after
+                    .resource_sets
+                    .iter()
+                    .filter(|r| {
+                        r.metadata.namespace() == set.namespace && r.metadata.name() == set.name
+                    })
+                    .flat_map(|r| {
+                        r.status
+                            .inventory
+                            .iter()
+                            .flat_map(|i| crate::model::inventory::parse_entries(&i.entries))
+                    })
+                    .map(|r| ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name))
+                    .collect(),
+            );
+        }
     }
-    let listed = |r: &ObjectRef| {
+    let listed = |item: usize, r: &ObjectRef| {
+        let subject = &items[item].0;
         still_listed
-            .as_ref()
+            .get(&(subject.namespace.clone(), subject.resource_set.clone()))
             .is_some_and(|l| l.contains(&ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name)))
     };
-    let rendered_still = |r: &ObjectRef, owner: &Owner| {
-        listed(r) || matches!(owner, Owner::Flux { parent } if listed(parent))
+    let rendered_still = |item: usize, r: &ObjectRef, owner: &Owner| {
+        listed(item, r) || matches!(owner, Owner::Flux { parent } if listed(item, parent))
+    };
+    deletes.retain(|e| !dropped.contains(&e.item));
+    pruned.retain(|(e, _)| !dropped.contains(&e.item));
+    // An object planned for two PRs is provably neither's: it is kept. (The planner never plans
+    // one object for two PRs; this holds the line should it ever.)
+    let mut claims: BTreeMap<(String, String, String, String, String), BTreeSet<usize>> =
+        BTreeMap::new();
+    for e in deletes.iter().chain(pruned.iter().map(|(e, _)| e)) {
+        claims
+            .entry(wait_key(
+                &group_key(&e.resource, &e.object.namespace),
+                &e.object.name,
+            ))
+            .or_default()
+            .insert(e.item);
+    }
+    let contested = |e: &Entry| {
+        claims
+            .get(&wait_key(
+                &group_key(&e.resource, &e.object.namespace),
+                &e.object.name,
+            ))
+            .is_some_and(|c| c.len() > 1)
     };
 
     // Ownership, checked on the live objects right before deleting: one LIST per kind and
     // namespace. What is gone already (pruned by the GitOps path) is skipped.
     let mut groups: Groups = BTreeMap::new();
-    for (d, t) in plan.delete.iter().zip(&deletes) {
+    for e in deletes.iter().chain(pruned.iter().map(|(e, _)| e)) {
         groups
-            .entry(group_key(&t.resource, &d.object.namespace))
-            .or_insert_with(|| (t.resource.clone(), Vec::new()))
+            .entry(group_key(&e.resource, &e.object.namespace))
+            .or_insert_with(|| (e.resource.clone(), Vec::new()))
             .1
-            .push(d.object.clone());
-    }
-    for (r, ar) in &pruned {
-        groups
-            .entry(group_key(ar, &r.namespace))
-            .or_insert_with(|| (ar.clone(), Vec::new()))
-            .1
-            .push(r.clone());
+            .push(e.object.clone());
     }
     let mut live: HashMap<
         (String, String, String, String),
@@ -565,35 +721,61 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
                 .collect(),
         );
     }
-    // What to delete now: the plan's deletes, plus what was expected to be pruned but is left
+    // What to delete now: the plans' deletes, plus what was expected to be pruned but is left
     // (a closed PR's objects the ResourceSet no longer lists, children that Flux will not prune
     // because they carry `kustomize.toolkit.fluxcd.io/prune: disabled`).
-    let mut to_delete: Vec<(ObjectRef, ApiResource, Owner)> = Vec::new();
+    let mut to_delete: Vec<(usize, ObjectRef, ApiResource, Owner)> = Vec::new();
     let mut waiting: BTreeSet<(String, String, String, String, String)> = BTreeSet::new();
-    for (d, t) in plan.delete.iter().zip(&deletes) {
-        if rendered_still(&d.object, &d.owner) {
+    let owners: Vec<BTreeMap<ObjectRef, Owner>> = items
+        .iter()
+        .map(|(_, plan)| {
+            plan.delete
+                .iter()
+                .map(|d| (d.object.clone(), d.owner.clone()))
+                .collect()
+        })
+        .collect();
+    for e in &deletes {
+        let Some(owner) = owners[e.item].get(&e.object) else {
+            continue;
+        };
+        if contested(e) {
             progress.line(&format!(
-                "  keep {}: the ResourceSet still renders it",
-                sanitize::line(&d.object.to_string())
+                "  keep {}: planned for two PRs",
+                sanitize::line(&e.object.to_string())
             ));
             continue;
         }
-        to_delete.push((d.object.clone(), t.resource.clone(), d.owner.clone()));
+        if rendered_still(e.item, &e.object, owner) {
+            progress.line(&format!(
+                "  keep {}: the ResourceSet still renders it",
+                sanitize::line(&e.object.to_string())
+            ));
+            continue;
+        }
+        to_delete.push((e.item, e.object.clone(), e.resource.clone(), owner.clone()));
     }
-    for (p, (r, ar)) in plan.pruned.iter().zip(&pruned) {
+    for (e, by) in &pruned {
+        let subject = &items[e.item].0;
+        let (r, ar) = (&e.object, &e.resource);
         let key = group_key(ar, &r.namespace);
-        let by_rset = p.by.kind == "ResourceSet";
+        let by_rset = by.kind == "ResourceSet";
         let owner = if by_rset {
             Owner::ResourceSet {
                 namespace: subject.namespace.clone(),
                 name: subject.resource_set.clone(),
             }
         } else {
-            Owner::Flux {
-                parent: p.by.clone(),
-            }
+            Owner::Flux { parent: by.clone() }
         };
-        if rendered_still(r, &owner) {
+        if contested(e) {
+            progress.line(&format!(
+                "  keep {}: planned for two PRs",
+                sanitize::line(&r.to_string())
+            ));
+            continue;
+        }
+        if rendered_still(e.item, r, &owner) {
             progress.line(&format!(
                 "  keep {}: the ResourceSet still renders it",
                 sanitize::line(&r.to_string())
@@ -607,7 +789,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
             progress.line(&format!(
                 "  keep {}: {why}; {} will not prune it",
                 sanitize::line(&r.to_string()),
-                sanitize::line(&p.by.to_string())
+                sanitize::line(&by.to_string())
             ));
             continue;
         }
@@ -624,14 +806,15 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
         if by_rset || excluded {
             // The ResourceSet's reconcile has run: what it left is deleted; Flux leaves what is
             // excluded from its garbage collection.
-            to_delete.push((r.clone(), ar.clone(), owner));
+            to_delete.push((e.item, r.clone(), ar.clone(), owner));
         } else {
             waiting.insert(wait_key(&key, &r.name));
         }
     }
     let mut deleted = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    for (object, resource, owner) in &to_delete {
+    for (item, object, resource, owner) in &to_delete {
+        let subject = &items[*item].0;
         let key = group_key(resource, &object.namespace);
         let Some(meta) = live.get(&key).and_then(|m| m.get(&object.name)) else {
             continue;
@@ -681,7 +864,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
                 sanitize::line(&object.to_string())
             )),
             // One failure does not strand the rest: every failure is reported at the end.
-            Err(e) => failures.push(delete_error(&session, resource, object, e).one_line()),
+            Err(e) => failures.push(delete_error(session, resource, object, e).one_line()),
         }
     }
     let total = waiting.len();
@@ -694,18 +877,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode> {
             failures.join("; ")
         )));
     }
-    println!(
-        "Deleted {} object(s); {} object(s) gone in all.",
-        deleted.len(),
-        total
-    );
-    if plan.still_exported {
-        println!(
-            "{}",
-            sanitize::line(&stick_hint(snapshot, &subject, provider.as_ref()))
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((deleted.len(), total))
 }
 
 fn scope_of(namespace: &str) -> String {

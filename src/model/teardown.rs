@@ -870,6 +870,140 @@ pub fn subjects(
     out
 }
 
+/// `delete --closed`: every PR of the preview ResourceSets in scope (`namespace`, `resource_set`
+/// narrow it) that is no longer exported but left something behind, each with its plan, in
+/// order. The PRs are found from what carries a ResourceSet's owner labels (or is in its
+/// inventory) and is not an exported PR's: the PR its `change_request` annotation names, and
+/// each whole number in its name. Each is then planned as `delete PR` plans it, under the same
+/// rules; a PR whose plan deletes and prunes nothing is left out, as is a ResourceSet whose
+/// environments combine inputs (`inputStrategy: Permute`) or that could not be read.
+pub fn closed(
+    snapshot: &Snapshot,
+    catalog: &environments::Catalog,
+    namespace: Option<&str>,
+    resource_set: Option<&str>,
+) -> Closed {
+    let mut out = Closed::default();
+    for set in &catalog.preview_sets {
+        if namespace.is_some_and(|n| n != set.namespace)
+            || resource_set.is_some_and(|r| r != set.name)
+        {
+            continue;
+        }
+        let Some(rset) = snapshot
+            .resource_sets
+            .iter()
+            .find(|r| r.metadata.namespace() == set.namespace && r.metadata.name() == set.name)
+        else {
+            continue;
+        };
+        let skip = |why: &str| (set.namespace.clone(), set.name.clone(), why.to_string());
+        if crate::model::permute::is_permute(&rset.spec) {
+            out.skipped.push(skip(
+                "its environments combine inputs (inputStrategy: Permute)",
+            ));
+            continue;
+        }
+        // "No longer exported" is only known from providers that were read and are Ready: an
+        // unreadable or failing provider would make every PR look closed.
+        if snapshot.unreadable(Kind::Provider, &set.namespace) {
+            out.skipped.push(skip("its providers could not be read"));
+            continue;
+        }
+        let providers = providers_of(snapshot, rset);
+        let named = rset.spec.inputs_from.iter().filter(|r| {
+            r.kind
+                .as_deref()
+                .is_none_or(|k| k == "ResourceSetInputProvider")
+                && r.name.is_some()
+        });
+        if named.clone().any(|r| {
+            !providers
+                .iter()
+                .any(|p| Some(p.provider.metadata.name()) == r.name.as_deref())
+        }) {
+            out.skipped.push(skip("a provider it names is not there"));
+            continue;
+        }
+        if let Some(p) = providers.iter().find(|p| {
+            crate::model::objects::find_condition(&p.provider.status.conditions, "Ready")
+                .is_none_or(|c| c.status != "True")
+        }) {
+            out.skipped.push(skip(&format!(
+                "its provider {} is not Ready, so what it exports is not known",
+                p.provider.metadata.name()
+            )));
+            continue;
+        }
+        let exported: BTreeSet<&str> = catalog
+            .environments
+            .iter()
+            .filter(|e| e.namespace == set.namespace && e.resource_set == set.name)
+            .map(|e| e.pr.id.as_str())
+            .collect();
+        let owner = Owner::ResourceSet {
+            namespace: set.namespace.clone(),
+            name: set.name.clone(),
+        };
+        let listed: Vec<ObjectRef> = entries_of(rset.status.inventory.as_ref());
+        // PR numbers in numeric order.
+        let mut candidates: BTreeSet<(usize, String)> = BTreeSet::new();
+        let mut consider = |name: &str, annotations: &BTreeMap<String, String>| {
+            if let Some(id) = attribution::annotated_id(annotations) {
+                if !exported.contains(id) {
+                    candidates.insert((id.len(), id.to_string()));
+                }
+                // The annotation names the object's PR: its name says nothing more.
+                return;
+            }
+            for token in name.split(['-', '.']) {
+                if is_number(token) && !exported.contains(token) {
+                    candidates.insert((token.len(), token.to_string()));
+                }
+            }
+        };
+        let empty = BTreeMap::new();
+        let metas = snapshot
+            .flux
+            .iter()
+            .map(|f| &f.metadata)
+            .chain(snapshot.objects.values().flatten().map(|o| &o.metadata))
+            .chain(snapshot.leftovers.iter().map(|(_, m)| m));
+        for meta in metas {
+            if owner.owns(meta.labels()) {
+                consider(meta.name(), meta.annotations());
+            }
+        }
+        for r in &listed {
+            consider(&r.name, &empty);
+        }
+        for (_, id) in candidates {
+            let subject = Subject {
+                namespace: set.namespace.clone(),
+                resource_set: set.name.clone(),
+                id,
+                provider: None,
+            };
+            if let Some(plan) = plan(snapshot, &subject)
+                && !plan.still_exported
+                && !plan.is_empty()
+            {
+                out.found.push((subject, plan));
+            }
+        }
+    }
+    out
+}
+
+/// What `delete --closed` found.
+#[derive(Debug, Clone, Default)]
+pub struct Closed {
+    /// Each PR that is no longer exported and left something behind, with its plan.
+    pub found: Vec<(Subject, Plan)>,
+    /// ResourceSets not looked at: (namespace, name, why).
+    pub skipped: Vec<(String, String, String)>,
+}
+
 impl fmt::Display for Orphaning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1091,6 +1225,60 @@ mod tests {
             plan.pruned.iter().map(|p| p.object.name.clone()).collect(),
             plan.kept.iter().map(|k| k.object.name.clone()).collect(),
         )
+    }
+
+    #[test]
+    fn delete_closed_looks_only_where_what_is_exported_is_known() {
+        let mut s = snapshot(&[("1", "feat")], &[]);
+        let mut labels = owner();
+        labels[OPERATOR_PRUNE] = json!("disabled");
+        for name in ["api-pr-12-notes", "api-pr-1-notes", "api-pr-13-1-notes"] {
+            s.objects
+                .entry(Kind::Deployment)
+                .or_default()
+                .push(deployment(name, labels.clone(), json!({})));
+        }
+        // Annotated for a closed PR, whatever its name says.
+        s.objects.entry(Kind::Deployment).or_default().push(deployment(
+            "cache",
+            owner(),
+            json!({CHANGE_REQUEST: "14"}),
+        ));
+        let found = |s: &Snapshot| {
+            let c = closed(s, &environments::build(s, &Vec::new()), None, None);
+            let ids: Vec<String> = c.found.iter().map(|(sub, _)| sub.id.clone()).collect();
+            (ids, c.skipped.into_iter().map(|(_, _, why)| why).collect::<Vec<_>>())
+        };
+        // The provider has not said it is Ready: what it exports is not known.
+        assert_eq!(
+            found(&s),
+            (
+                vec![],
+                vec!["its provider api-prs is not Ready, so what it exports is not known".to_string()]
+            )
+        );
+        s.providers[0] = serde_json::from_value(json!({
+            "metadata": {"name": "api-prs", "namespace": NS},
+            "spec": {"type": "GitHubPullRequest"},
+            "status": {"exportedInputs": [{"id": "1", "sha": "abc", "branch": "feat"}],
+                       "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": ""}]}
+        }))
+        .unwrap();
+        // 13's name also holds exported 1's number: its plan keeps it, so 13 has nothing to delete.
+        assert_eq!(found(&s), (vec!["12".to_string(), "14".to_string()], vec![]));
+        let mut unreadable = s.clone();
+        unreadable.problems.push(crate::model::snapshot::ReadProblem {
+            kind: Kind::Provider,
+            namespace: Some(NS.into()),
+            forbidden: true,
+            message: "forbidden".into(),
+        });
+        let (ids, skipped) = found(&unreadable);
+        assert!(ids.is_empty(), "{ids:?}");
+        assert_eq!(skipped, ["its providers could not be read"]);
+        let mut gone = s.clone();
+        gone.providers.clear();
+        assert!(found(&gone).0.is_empty());
     }
 
     #[test]
