@@ -81,6 +81,9 @@ async fn kubectl_plugin_completion_from_the_live_cluster() {
         "open\t",
         "doctor\t",
         "version\t",
+        "logs\t",
+        "suspend\t",
+        "resume\t",
     ] {
         assert!(
             lines.iter().any(|l| l.starts_with(sub)),
@@ -104,6 +107,24 @@ async fn kubectl_plugin_completion_from_the_live_cluster() {
         assert!(lines.contains(&want.to_string()), "{want}: {lines:#?}");
     }
     assert_eq!(lines.last().unwrap(), ":4");
+    // The day-two commands complete environments the same way, and their flags' values.
+    for command in ["logs", "suspend", "resume"] {
+        let (lines, _) = kubectl_complete(&env, &admin, &[command, "-n", &ns, "12"]);
+        assert!(
+            lines.contains(&"1234\tRedesign the checkout flow".to_string())
+                && lines.contains(&"1289\tTighten API rate limits".to_string()),
+            "{command}: {lines:#?}"
+        );
+    }
+    let (lines, _) = kubectl_complete(&env, &admin, &["logs", "1234", "-o", ""]);
+    assert!(lines.iter().any(|l| l.starts_with("json")), "{lines:#?}");
+    let (lines, _) = kubectl_complete(&env, &admin, &["list", "--sort", ""]);
+    assert!(lines.iter().any(|l| l.starts_with("deploy")), "{lines:#?}");
+    let (lines, _) = kubectl_complete(&env, &admin, &["delete", "--cl"]);
+    assert!(
+        lines.iter().any(|l| l.starts_with("--closed")),
+        "{lines:#?}"
+    );
     let (lines, _) = kubectl_complete(&env, &admin, &["describe", "-n", &ns, "12"]);
     assert!(
         lines.contains(&"1234\tRedesign the checkout flow".to_string())

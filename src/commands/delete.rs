@@ -571,10 +571,28 @@ async fn execute(
                 sets.len() - 1
             }
         };
-        if let Some(p) = &plan.provider
-            && !sets[at].providers.contains(p)
-        {
-            sets[at].providers.push(p.clone());
+        // Every preview provider of the ResourceSet is refreshed: a PR that is no longer exported
+        // may be any one's, and the check after the refresh reads them all.
+        let rset = snapshot.resource_sets.iter().find(|r| {
+            r.metadata.namespace() == subject.namespace && r.metadata.name() == subject.resource_set
+        });
+        let all: Vec<ProviderInfo> = rset
+            .map(|r| {
+                crate::model::environments::resolve_inputs(r, &snapshot.providers)
+                    .into_iter()
+                    .filter(|p| crate::model::flux::is_change_request_type(&p.spec.type_))
+                    .map(|p| ProviderInfo {
+                        namespace: p.metadata.namespace().to_string(),
+                        name: p.metadata.name().to_string(),
+                        type_: p.spec.type_.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in plan.provider.iter().chain(&all) {
+            if !sets[at].providers.contains(p) {
+                sets[at].providers.push(p.clone());
+            }
         }
     }
     let mut patches: Vec<Target> = Vec::new();
@@ -616,10 +634,22 @@ async fn execute(
     let mut still_listed: BTreeMap<(String, String), BTreeSet<ObjectRef>> = BTreeMap::new();
     // Items whose PR is exported again after the refresh: nothing of theirs is touched.
     let mut dropped: BTreeSet<usize> = BTreeSet::new();
+    // What an exported environment holds after the refresh (its inputs may have changed: a new
+    // PR, a new branch): never deleted, whatever the plan made before said.
+    let mut now_rendered: BTreeMap<ObjectRef, String> = BTreeMap::new();
     if !sets.is_empty() {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         crate::commands::render::render_sets(session, &sets, left).await?;
         let after = crate::cluster::read::fetch(session).await?;
+        for env in crate::model::environments::build(&after, &Vec::new()).environments {
+            for o in env.objects {
+                let r = &o.reference;
+                now_rendered.insert(
+                    ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name),
+                    env.name.clone(),
+                );
+            }
+        }
         for (i, (subject, plan)) in items.iter().enumerate() {
             if plan.still_exported {
                 continue;
@@ -668,6 +698,13 @@ async fn execute(
     };
     let rendered_still = |item: usize, r: &ObjectRef, owner: &Owner| {
         listed(item, r) || matches!(owner, Owner::Flux { parent } if listed(item, parent))
+    };
+    let exported_env = |r: &ObjectRef, owner: &Owner| {
+        let plain = |r: &ObjectRef| ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name);
+        now_rendered.get(&plain(r)).or(match owner {
+            Owner::Flux { parent } => now_rendered.get(&plain(parent)),
+            Owner::ResourceSet { .. } => None,
+        })
     };
     deletes.retain(|e| !dropped.contains(&e.item));
     pruned.retain(|(e, _)| !dropped.contains(&e.item));
@@ -753,6 +790,16 @@ async fn execute(
             ));
             continue;
         }
+        if let Some(env) =
+            exported_env(&e.object, owner).filter(|_| !items[e.item].1.still_exported)
+        {
+            progress.line(&format!(
+                "  keep {}: it is now {}'s",
+                sanitize::line(&e.object.to_string()),
+                sanitize::line(env)
+            ));
+            continue;
+        }
         to_delete.push((e.item, e.object.clone(), e.resource.clone(), owner.clone()));
     }
     for (e, by) in &pruned {
@@ -779,6 +826,14 @@ async fn execute(
             progress.line(&format!(
                 "  keep {}: the ResourceSet still renders it",
                 sanitize::line(&r.to_string())
+            ));
+            continue;
+        }
+        if let Some(env) = exported_env(r, &owner).filter(|_| !items[e.item].1.still_exported) {
+            progress.line(&format!(
+                "  keep {}: it is now {}'s",
+                sanitize::line(&r.to_string()),
+                sanitize::line(env)
             ));
             continue;
         }

@@ -6,7 +6,9 @@
 //!
 //! `--scale-to-zero` also scales the environment's Deployments and StatefulSets to 0, after the
 //! suspend (so that Flux does not scale them back), remembering the replicas on each workload
-//! (`model::sleep`); `resume` restores them before it resumes the Flux objects.
+//! (`model::sleep`); `resume` restores them before it resumes the Flux objects. Only workloads
+//! that the environment's Flux objects alone apply are scaled, by the teardown planner's rules.
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use kube::api::{Patch, PatchParams};
@@ -19,9 +21,11 @@ use crate::commands::reconcile::flux_targets;
 use crate::error::{Error, Result};
 use crate::model::environments::{Environment, Query};
 use crate::model::flux::FIELD_MANAGER;
+use crate::model::inventory::ObjectRef;
 use crate::model::objects::Identity;
 use crate::model::sleep::{self, Plan, Scale};
 use crate::model::snapshot::Snapshot;
+use crate::model::teardown::{self, Subject};
 use crate::ui::progress::Progress;
 use crate::ui::select;
 
@@ -51,6 +55,24 @@ fn refusal(snapshot: &Snapshot, env: &Environment) -> Option<String> {
             setting.join(", ")
         )
     })
+}
+
+/// The workloads the environment's Flux objects hold, provably them alone (`model::sleep::held`,
+/// from the environment's teardown plan). None for an environment that combines inputs
+/// (`inputStrategy: Permute`), where attribution per PR does not hold.
+fn held(snapshot: &Snapshot, env: &Environment) -> BTreeSet<ObjectRef> {
+    if !env.combination.is_empty() {
+        return BTreeSet::new();
+    }
+    let subject = Subject {
+        namespace: env.namespace.clone(),
+        resource_set: env.resource_set.clone(),
+        id: env.pr.id.clone(),
+        provider: env.name.contains('@').then(|| env.provider.name.clone()),
+    };
+    teardown::plan(snapshot, &subject)
+        .map(|plan| sleep::held(&plan))
+        .unwrap_or_default()
 }
 
 fn params() -> PatchParams {
@@ -169,7 +191,7 @@ pub async fn suspend(global: &GlobalArgs, args: &SuspendArgs) -> Result<ExitCode
         match checked {
             Ok(targets) => {
                 let plan = if args.scale_to_zero {
-                    sleep::scale_down(env, &loaded.snapshot)
+                    sleep::scale_down(env, &loaded.snapshot, &held(&loaded.snapshot, env))
                 } else {
                     Plan::default()
                 };
@@ -199,7 +221,7 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<ExitCode> 
     let loaded = select::load(session, args.env.env.as_deref()).await?;
     let env = select::choose(&loaded).await?;
     let targets = targets(env)?;
-    let plan = sleep::scale_up(env, &loaded.snapshot);
+    let plan = sleep::scale_up(env, &loaded.snapshot, &held(&loaded.snapshot, env));
     preflight(&loaded.session, &targets, &[&plan]).await?;
     // Sizes first: the reconcile that follows then finds the workloads as they were.
     scale(&loaded.session, &plan).await?;

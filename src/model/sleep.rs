@@ -2,13 +2,16 @@
 //! to scale, and to what. The replicas a workload had are remembered in an annotation on the
 //! workload itself, so that `resume` (from any machine, any time later) restores them.
 //!
-//! Only workloads the environment's own Flux objects apply (their inventory) or that carry the
-//! PR's `change_request` annotation are scaled down: those are the ones its suspended Flux objects
-//! would otherwise have kept at their declared size. A workload matched by name alone is left as
-//! it is, and said so.
+//! Only workloads that the environment's own Kustomizations and HelmReleases apply, and provably
+//! them alone (the teardown planner's rules: in one Flux object's inventory and no other's, with
+//! that Flux object's owner labels, not annotated for another PR), are scaled: those are the ones
+//! its suspended Flux objects would otherwise hold at their declared size. A workload the
+//! ResourceSet applies itself (which `suspend` does not stop), a shared one, or one matched by
+//! name only is left as it is, and said so.
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
-use crate::model::attribution::Rule;
 use crate::model::environments::Environment;
 use crate::model::inventory::ObjectRef;
 use crate::model::objects::{Identity, Object};
@@ -62,8 +65,8 @@ impl Scale {
 pub enum Skip {
     /// Already at zero replicas.
     AtZero,
-    /// Matched by its name only: not provably rendered by the environment's Flux objects.
-    NameOnly,
+    /// Not provably applied by the environment's Flux objects alone.
+    NotHeld,
     /// In an inventory but not in the cluster (or not readable).
     NotFound,
     /// The annotation does not hold a replica count (the raw value, unsanitised).
@@ -74,8 +77,8 @@ impl std::fmt::Display for Skip {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Skip::AtZero => f.write_str("already at 0 replicas"),
-            Skip::NameOnly => f.write_str(
-                "matched by name only, not by an inventory or the change_request annotation",
+            Skip::NotHeld => f.write_str(
+                "not provably applied by this environment's Kustomizations/HelmReleases alone (applied by the ResourceSet itself, shared, annotated for another PR, or matched by name only)",
             ),
             Skip::NotFound => f.write_str("not found"),
             Skip::Unreadable(v) => write!(
@@ -92,7 +95,32 @@ pub struct Plan {
     pub skipped: Vec<(ObjectRef, Skip)>,
 }
 
-/// The environment's Deployments and StatefulSets, with their object when it was read.
+/// The workloads the environment's Kustomizations and HelmReleases apply, provably them alone:
+/// what the teardown plan of the environment expects them to prune, or to delete explicitly
+/// because they would not (a suspended or `prune: false` Flux object, a prune-disabled object).
+pub fn held(plan: &crate::model::teardown::Plan) -> BTreeSet<ObjectRef> {
+    use crate::model::teardown::DeleteReason;
+    let pruned = plan
+        .pruned
+        .iter()
+        .filter(|p| p.by.is_flux_applier())
+        .map(|p| &p.object);
+    let deleted = plan.delete.iter().filter_map(|d| match &d.reason {
+        DeleteReason::Orphaned { parent, .. } | DeleteReason::PruneExcluded { parent }
+            if parent.is_flux_applier() =>
+        {
+            Some(&d.object)
+        }
+        _ => None,
+    });
+    pruned.chain(deleted).map(plain).collect()
+}
+
+fn plain(r: &ObjectRef) -> ObjectRef {
+    ObjectRef::new(&r.group, &r.kind, &r.namespace, &r.name)
+}
+
+/// The environment's Deployments and StatefulSets (each once), with their object when it was read.
 fn workloads<'a>(
     env: &'a Environment,
     snapshot: &'a Snapshot,
@@ -103,7 +131,11 @@ fn workloads<'a>(
         Option<&'a Object>,
     ),
 > {
+    let mut seen: BTreeSet<ObjectRef> = BTreeSet::new();
     env.objects.iter().filter_map(move |o| {
+        if !seen.insert(plain(&o.reference)) {
+            return None;
+        }
         let kind = match Kind::of(&o.reference.group, &o.reference.kind)? {
             k @ (Kind::Deployment | Kind::StatefulSet) => k,
             _ => return None,
@@ -123,13 +155,14 @@ fn replicas(object: &Object) -> Option<i32> {
     }
 }
 
-/// `suspend --scale-to-zero`: every workload above zero goes to zero, remembering its replicas.
-pub fn scale_down(env: &Environment, snapshot: &Snapshot) -> Plan {
+/// `suspend --scale-to-zero`: every workload of `held` above zero goes to zero, remembering its
+/// replicas.
+pub fn scale_down(env: &Environment, snapshot: &Snapshot, held: &BTreeSet<ObjectRef>) -> Plan {
     let mut plan = Plan::default();
     for (o, kind, object) in workloads(env, snapshot) {
         let r = o.reference.clone();
-        if matches!(o.attributed_by, Rule::NameToken { .. }) {
-            plan.skipped.push((r, Skip::NameOnly));
+        if !held.contains(&plain(&r)) {
+            plan.skipped.push((r, Skip::NotHeld));
             continue;
         }
         let Some(object) = object else {
@@ -161,9 +194,9 @@ pub fn scale_down(env: &Environment, snapshot: &Snapshot) -> Plan {
     plan
 }
 
-/// `resume`: every workload that carries the annotation gets its replicas back (unless someone
-/// scaled it up since: then only the annotation goes).
-pub fn scale_up(env: &Environment, snapshot: &Snapshot) -> Plan {
+/// `resume`: every workload of `held` that carries the annotation gets its replicas back (unless
+/// someone scaled it up since: then only the annotation goes).
+pub fn scale_up(env: &Environment, snapshot: &Snapshot, held: &BTreeSet<ObjectRef>) -> Plan {
     let mut plan = Plan::default();
     for (o, kind, object) in workloads(env, snapshot) {
         let Some(object) = object else { continue };
@@ -171,6 +204,10 @@ pub fn scale_up(env: &Environment, snapshot: &Snapshot) -> Plan {
             continue;
         };
         let r = o.reference.clone();
+        if !held.contains(&plain(&r)) {
+            plan.skipped.push((r, Skip::NotHeld));
+            continue;
+        }
         let Some(n) = value.trim().parse::<i32>().ok().filter(|n| *n >= 0) else {
             plan.skipped.push((r, Skip::Unreadable(value.clone())));
             continue;
@@ -189,6 +226,7 @@ pub fn scale_up(env: &Environment, snapshot: &Snapshot) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::attribution::Rule;
     use crate::model::environments::{EnvObject, PodProblems, build};
     use proptest::prelude::*;
 
@@ -248,6 +286,21 @@ mod tests {
         .unwrap()
     }
 
+    /// The workloads held by the environment's Flux objects, by name.
+    fn held_of(names: &[&str]) -> BTreeSet<ObjectRef> {
+        let kind = |n: &str| {
+            if n.starts_with("db") {
+                "StatefulSet"
+            } else {
+                "Deployment"
+            }
+        };
+        names
+            .iter()
+            .map(|n| ObjectRef::new("apps", kind(n), NS, n))
+            .collect()
+    }
+
     fn snapshot(objects: Vec<(Kind, Object)>) -> Snapshot {
         let mut s = Snapshot::default();
         for (k, o) in objects {
@@ -290,6 +343,10 @@ mod tests {
             ),
             entry("Deployment", "gone-1", inventory(), false),
             entry("Service", "web-1", inventory(), true),
+            // Listed by two of its Kustomizations: scaled once.
+            entry("Deployment", "web-1", inventory(), true),
+            // In its inventory, but shared with another environment's: not held.
+            entry("Deployment", "shared", inventory(), true),
         ]);
         let s = snapshot(vec![
             (Kind::Deployment, workload("web-1", json!(3), json!({}))),
@@ -300,8 +357,10 @@ mod tests {
             ),
             (Kind::Deployment, workload("idle-1", json!(0), json!({}))),
             (Kind::Deployment, workload("named-1", json!(2), json!({}))),
+            (Kind::Deployment, workload("shared", json!(2), json!({}))),
         ]);
-        let plan = scale_down(&e, &s);
+        let held = held_of(&["web-1", "db-1", "defaulted-1", "idle-1", "gone-1"]);
+        let plan = scale_down(&e, &s, &held);
         let got: Vec<(&str, Kind, Option<i32>, Option<i32>)> = plan
             .scale
             .iter()
@@ -324,11 +383,66 @@ mod tests {
             skipped,
             vec![
                 ("idle-1", &Skip::AtZero),
-                ("named-1", &Skip::NameOnly),
-                ("gone-1", &Skip::NotFound)
+                ("named-1", &Skip::NotHeld),
+                ("gone-1", &Skip::NotFound),
+                ("shared", &Skip::NotHeld)
             ]
         );
         assert!(plan.scale.iter().all(|c| c.resource_version == "42"));
+    }
+
+    #[test]
+    fn held_workloads_are_what_the_environments_flux_objects_prune() {
+        use crate::model::teardown::{
+            Delete, DeleteReason, Orphaning, Owner, Plan as Teardown, Pruned,
+        };
+        let ks = ObjectRef::new(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            NS,
+            "api-pr-1",
+        );
+        let rset = ObjectRef::new("fluxcd.controlplane.io", "ResourceSet", NS, "api");
+        let mut web = ObjectRef::new("apps", "Deployment", NS, "web-1");
+        web.version = "v1".into();
+        let plan = Teardown {
+            environment: "x".into(),
+            provider: None,
+            still_exported: true,
+            delete: vec![
+                Delete {
+                    object: ObjectRef::new("apps", "Deployment", NS, "top-1"),
+                    reason: DeleteReason::Rendered,
+                    owner: Owner::ResourceSet {
+                        namespace: NS.into(),
+                        name: "api".into(),
+                    },
+                },
+                // A suspended Kustomization's child: deleted explicitly, held all the same.
+                Delete {
+                    object: ObjectRef::new("apps", "StatefulSet", NS, "db-1"),
+                    reason: DeleteReason::Orphaned {
+                        parent: ks.clone(),
+                        by: Orphaning::Suspended,
+                    },
+                    owner: Owner::Flux { parent: ks.clone() },
+                },
+            ],
+            pruned: vec![
+                Pruned {
+                    object: web,
+                    by: ks,
+                },
+                Pruned {
+                    object: ObjectRef::new("", "ConfigMap", NS, "left-1"),
+                    by: rset,
+                },
+            ],
+            kept: vec![],
+            notes: vec![],
+        };
+        // Versions do not matter; what the ResourceSet applies itself is not held.
+        assert_eq!(held(&plan), held_of(&["web-1", "db-1"]));
     }
 
     #[test]
@@ -379,24 +493,29 @@ mod tests {
             (Kind::Deployment, workload("plain-1", json!(0), json!({}))),
             (Kind::Deployment, workload("bad-1", json!(0), ann("-1"))),
         ]);
-        let plan = scale_up(&e, &s);
+        let plan = scale_up(&e, &s, &held_of(&["web-1", "manual-1", "plain-1", "bad-1"]));
         let got: Vec<(&str, Option<i32>, Option<i32>)> = plan
             .scale
             .iter()
             .map(|c| (c.workload.name.as_str(), c.replicas, c.remember))
             .collect();
-        // A workload scaled down by name too is restored: the annotation says it was ours.
+        // A workload the environment does not hold keeps its annotation and its size: said so.
         assert_eq!(
             got,
+            vec![("web-1", Some(3), None), ("manual-1", None, None)]
+        );
+        let skipped: Vec<(&str, &Skip)> = plan
+            .skipped
+            .iter()
+            .map(|(r, s)| (r.name.as_str(), s))
+            .collect();
+        assert_eq!(
+            skipped,
             vec![
-                ("web-1", Some(3), None),
-                ("manual-1", None, None),
-                ("named-1", Some(2), None)
+                ("named-1", &Skip::NotHeld),
+                ("bad-1", &Skip::Unreadable("-1".into()))
             ]
         );
-        assert_eq!(plan.skipped.len(), 1);
-        assert_eq!(plan.skipped[0].0.name, "bad-1");
-        assert_eq!(plan.skipped[0].1, Skip::Unreadable("-1".into()));
     }
 
     proptest! {
@@ -406,12 +525,13 @@ mod tests {
         fn down_then_up_restores(n in 0i32..=i32::MAX) {
             let e = env(vec![entry("Deployment", "web-1", inventory(), true)]);
             let mut w = workload("web-1", json!(n), json!({}));
-            for c in scale_down(&e, &snapshot(vec![(Kind::Deployment, w.clone())])).scale {
+            let held = held_of(&["web-1"]);
+            for c in scale_down(&e, &snapshot(vec![(Kind::Deployment, w.clone())]), &held).scale {
                 apply(&mut w, &c.patch());
             }
-            let again = scale_down(&e, &snapshot(vec![(Kind::Deployment, w.clone())]));
+            let again = scale_down(&e, &snapshot(vec![(Kind::Deployment, w.clone())]), &held);
             prop_assert!(again.scale.is_empty());
-            for c in scale_up(&e, &snapshot(vec![(Kind::Deployment, w.clone())])).scale {
+            for c in scale_up(&e, &snapshot(vec![(Kind::Deployment, w.clone())]), &held).scale {
                 apply(&mut w, &c.patch());
             }
             prop_assert_eq!(replicas(&w), Some(n));
@@ -424,7 +544,8 @@ mod tests {
         fn hostile_annotations_are_never_applied(v in any::<String>(), replicas in any::<i64>()) {
             let e = env(vec![entry("Deployment", "web-1", inventory(), true)]);
             let w = workload("web-1", json!(replicas), json!({REPLICAS_ANNOTATION: v}));
-            let plan = scale_up(&e, &snapshot(vec![(Kind::Deployment, w)]));
+            let held = held_of(&["web-1"]);
+            let plan = scale_up(&e, &snapshot(vec![(Kind::Deployment, w)]), &held);
             match v.trim().parse::<i32>() {
                 Ok(n) if n >= 0 => {
                     prop_assert_eq!(plan.scale.len(), 1);
@@ -435,7 +556,7 @@ mod tests {
                     prop_assert_eq!(plan.skipped.len(), 1);
                 }
             }
-            let down = scale_down(&e, &snapshot(vec![(Kind::Deployment, workload("web-1", json!(replicas), json!({})))]));
+            let down = scale_down(&e, &snapshot(vec![(Kind::Deployment, workload("web-1", json!(replicas), json!({})))]), &held);
             prop_assert!(down.scale.iter().all(|c| c.remember.is_some_and(|m| i64::from(m) == replicas && m > 0)));
         }
     }

@@ -873,10 +873,12 @@ pub fn subjects(
 /// `delete --closed`: every PR of the preview ResourceSets in scope (`namespace`, `resource_set`
 /// narrow it) that is no longer exported but left something behind, each with its plan, in
 /// order. The PRs are found from what carries a ResourceSet's owner labels (or is in its
-/// inventory) and is not an exported PR's: the PR its `change_request` annotation names, and
-/// each whole number in its name. Each is then planned as `delete PR` plans it, under the same
-/// rules; a PR whose plan deletes and prunes nothing is left out, as is a ResourceSet whose
-/// environments combine inputs (`inputStrategy: Permute`) or that could not be read.
+/// inventory) and is not an exported PR's: the PR its `change_request` annotation names, or the
+/// number its name holds where the templates' names put `<< inputs.id >>`. Each is then planned
+/// as `delete PR` plans it, under the same rules; a PR whose plan deletes and prunes nothing is
+/// left out. ResourceSets whose environments combine inputs (`inputStrategy: Permute`), that
+/// could not be read, or whose providers are not known to be read and Ready are skipped, each
+/// with the reason.
 pub fn closed(
     snapshot: &Snapshot,
     catalog: &environments::Catalog,
@@ -890,14 +892,15 @@ pub fn closed(
         {
             continue;
         }
+        let skip = |why: &str| (set.namespace.clone(), set.name.clone(), why.to_string());
         let Some(rset) = snapshot
             .resource_sets
             .iter()
             .find(|r| r.metadata.namespace() == set.namespace && r.metadata.name() == set.name)
         else {
+            out.skipped.push(skip("it could not be read"));
             continue;
         };
-        let skip = |why: &str| (set.namespace.clone(), set.name.clone(), why.to_string());
         if crate::model::permute::is_permute(&rset.spec) {
             out.skipped.push(skip(
                 "its environments combine inputs (inputStrategy: Permute)",
@@ -946,6 +949,9 @@ pub fn closed(
             name: set.name.clone(),
         };
         let listed: Vec<ObjectRef> = entries_of(rset.status.inventory.as_ref());
+        // A number in a name is a PR's only where the templates put the PR's id: `redis-6379` or
+        // a shared `postgres-15` left behind is no PR's, whatever number it holds.
+        let shapes = id_name_shapes(&rset.spec);
         // PR numbers in numeric order.
         let mut candidates: BTreeSet<(usize, String)> = BTreeSet::new();
         let mut consider = |name: &str, annotations: &BTreeMap<String, String>| {
@@ -956,9 +962,13 @@ pub fn closed(
                 // The annotation names the object's PR: its name says nothing more.
                 return;
             }
-            for token in name.split(['-', '.']) {
-                if is_number(token) && !exported.contains(token) {
-                    candidates.insert((token.len(), token.to_string()));
+            for (prefix, suffix) in &shapes {
+                if let Some(id) = name
+                    .strip_prefix(prefix.as_str())
+                    .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                    .filter(|id| is_number(id) && !exported.contains(*id))
+                {
+                    candidates.insert((id.len(), id.to_string()));
                 }
             }
         };
@@ -993,6 +1003,25 @@ pub fn closed(
         }
     }
     out
+}
+
+/// The names the ResourceSet's templates give objects from the PR's id alone: the text around a
+/// single `<< inputs.id >>` (`api-pr-<< inputs.id >>-notes` → `("api-pr-", "-notes")`). A name
+/// with any other expression (a branch slug, a computed value) gives no shape.
+pub fn id_name_shapes(spec: &crate::model::objects::ResourceSetSpec) -> Vec<(String, String)> {
+    let mut shapes: Vec<(String, String)> = crate::model::template::all_objects(spec)
+        .iter()
+        .filter_map(|o| o.pointer("/metadata/name")?.as_str().map(str::to_string))
+        .filter_map(|name| {
+            let (prefix, rest) = name.split_once("<<")?;
+            let (expr, suffix) = rest.split_once(">>")?;
+            (expr.trim() == "inputs.id" && !prefix.contains(">>") && !suffix.contains("<<"))
+                .then(|| (prefix.to_string(), suffix.to_string()))
+        })
+        .collect();
+    shapes.sort();
+    shapes.dedup();
+    shapes
 }
 
 /// What `delete --closed` found.
@@ -1230,31 +1259,50 @@ mod tests {
     #[test]
     fn delete_closed_looks_only_where_what_is_exported_is_known() {
         let mut s = snapshot(&[("1", "feat")], &[]);
+        s.resource_sets[0].spec.resources.push(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-pr-<< inputs.id >>-notes", "namespace": NS}}));
         let mut labels = owner();
         labels[OPERATOR_PRUNE] = json!("disabled");
-        for name in ["api-pr-12-notes", "api-pr-1-notes", "api-pr-13-1-notes"] {
+        // A shared object left behind and one with a port in its name hold numbers, but no
+        // template puts a PR's id there: they are no PR's.
+        for name in [
+            "api-pr-12-notes",
+            "api-pr-1-notes",
+            "api-pr-13-1-notes",
+            "postgres-15",
+            "redis-6379",
+        ] {
             s.objects
                 .entry(Kind::Deployment)
                 .or_default()
                 .push(deployment(name, labels.clone(), json!({})));
         }
         // Annotated for a closed PR, whatever its name says.
-        s.objects.entry(Kind::Deployment).or_default().push(deployment(
-            "cache",
-            owner(),
-            json!({CHANGE_REQUEST: "14"}),
-        ));
+        s.objects
+            .entry(Kind::Deployment)
+            .or_default()
+            .push(deployment("cache", owner(), json!({CHANGE_REQUEST: "14"})));
         let found = |s: &Snapshot| {
             let c = closed(s, &environments::build(s, &Vec::new()), None, None);
             let ids: Vec<String> = c.found.iter().map(|(sub, _)| sub.id.clone()).collect();
-            (ids, c.skipped.into_iter().map(|(_, _, why)| why).collect::<Vec<_>>())
+            (
+                ids,
+                c.skipped
+                    .into_iter()
+                    .map(|(_, _, why)| why)
+                    .collect::<Vec<_>>(),
+            )
         };
         // The provider has not said it is Ready: what it exports is not known.
         assert_eq!(
             found(&s),
             (
                 vec![],
-                vec!["its provider api-prs is not Ready, so what it exports is not known".to_string()]
+                vec![
+                    "its provider api-prs is not Ready, so what it exports is not known"
+                        .to_string()
+                ]
             )
         );
         s.providers[0] = serde_json::from_value(json!({
@@ -1264,15 +1312,24 @@ mod tests {
                        "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": ""}]}
         }))
         .unwrap();
-        // 13's name also holds exported 1's number: its plan keeps it, so 13 has nothing to delete.
-        assert_eq!(found(&s), (vec!["12".to_string(), "14".to_string()], vec![]));
+        // `api-pr-13-1-notes` is not the template's shape for a number: no PR 13.
+        assert_eq!(
+            found(&s),
+            (vec!["12".to_string(), "14".to_string()], vec![])
+        );
+        assert_eq!(
+            id_name_shapes(&s.resource_sets[0].spec),
+            [("api-pr-".to_string(), "-notes".to_string())]
+        );
         let mut unreadable = s.clone();
-        unreadable.problems.push(crate::model::snapshot::ReadProblem {
-            kind: Kind::Provider,
-            namespace: Some(NS.into()),
-            forbidden: true,
-            message: "forbidden".into(),
-        });
+        unreadable
+            .problems
+            .push(crate::model::snapshot::ReadProblem {
+                kind: Kind::Provider,
+                namespace: Some(NS.into()),
+                forbidden: true,
+                message: "forbidden".into(),
+            });
         let (ids, skipped) = found(&unreadable);
         assert!(ids.is_empty(), "{ids:?}");
         assert_eq!(skipped, ["its providers could not be read"]);
