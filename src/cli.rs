@@ -291,6 +291,9 @@ pub struct SuspendArgs {
     /// With --all: only environments that have deployed nothing new for longer than DURATION
     #[arg(long, value_name = "DURATION", requires = "all", value_parser = crate::model::duration::parse_age)]
     pub idle: Option<Duration>,
+    /// Print what would be suspended and scaled, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1140,9 +1140,27 @@ async fn suspend_and_resume_an_environment() {
         );
     }
 
-    let out = w.ok(&["suspend", &ids, "--scale-to-zero"]).await;
     let name = format!("api-pr-{id}");
     let deployment = format!("api-deployment-{id}");
+    let dry = w
+        .ok(&["suspend", &ids, "--scale-to-zero", "--dry-run"])
+        .await;
+    assert!(
+        dry.contains(&format!(
+            "Kustomization/{}/{name}: would be suspended",
+            w.ns
+        )) && dry.contains(&format!(
+            "Deployment/{}/{deployment}: would be scaled from 1 to 0",
+            w.ns
+        )) && dry.ends_with("Dry run: nothing changed.\n"),
+        "{dry}"
+    );
+    let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
+    assert!(
+        ks.data["spec"].get("suspend").is_none(),
+        "a dry run changes nothing"
+    );
+    let out = w.ok(&["suspend", &ids, "--scale-to-zero"]).await;
     assert!(
         out.contains(&format!("Kustomization/{}/{name}: suspended", w.ns))
             && out.contains(&format!(

@@ -206,6 +206,21 @@ pub async fn suspend(global: &GlobalArgs, args: &SuspendArgs) -> Result<ExitCode
         crate::safe_eprintln!("No environments to suspend");
         return Ok(ExitCode::SUCCESS);
     }
+    if args.dry_run {
+        for (_, targets, plan) in &work {
+            for t in targets {
+                crate::safe_println!("{}: would be suspended", t.reference);
+            }
+            for c in &plan.scale {
+                crate::safe_println!("{}: would be {}", c.workload, c.describe());
+            }
+            for (w, why) in &plan.skipped {
+                crate::safe_eprintln!("{w}: would not be scaled: {why}");
+            }
+        }
+        println!("Dry run: nothing changed.");
+        return Ok(ExitCode::SUCCESS);
+    }
     let flux: Vec<Target> = work.iter().flat_map(|(_, t, _)| t.clone()).collect();
     let plans: Vec<&Plan> = work.iter().map(|(_, _, p)| p).collect();
     preflight(&loaded.session, &flux, &plans).await?;
