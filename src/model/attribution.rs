@@ -1,7 +1,7 @@
 //! Which objects of a ResourceSet's inventory belong to which pull request. Generated objects
 //! carry only the ResourceSet's owner labels, so each entry is attributed to at most one PR by,
 //! in order: the `event.toolkit.fluxcd.io/change_request` annotation, then name tokens.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -95,34 +95,93 @@ pub fn attribute<'a>(
     prs: &[PrKey],
     annotations: impl Fn(&ObjectRef) -> Option<&'a BTreeMap<String, String>>,
 ) -> Vec<Option<(usize, Rule)>> {
+    let keys = Keys::new(prs);
     entries
         .iter()
         .map(|entry| match annotations(entry).and_then(annotated_id) {
             Some(value) => {
-                let named: Vec<usize> = (0..prs.len()).filter(|&i| prs[i].id == value).collect();
-                match named.as_slice() {
+                let named: &[usize] = keys.by_id.get(value).map(Vec::as_slice).unwrap_or(&[]);
+                match named {
                     [] => None,
                     [only] => Some((*only, Rule::Annotation)),
                     // Two providers export the same id: the name has to tell them apart.
-                    _ => by_name(&entry.name, prs, &named),
+                    _ => by_name(&entry.name, prs, &keys, Some(named)),
                 }
             }
-            None => by_name(&entry.name, prs, &(0..prs.len()).collect::<Vec<_>>()),
+            None => by_name(&entry.name, prs, &keys, None),
         })
         .collect()
 }
 
+/// The PRs' ids and slugs, tokenised once and indexed by token: a name is compared with the PRs
+/// its own tokens can match, not with every PR (attribution is then linear in the objects, not
+/// quadratic).
+struct Keys<'a> {
+    /// PR indices by id, ascending.
+    by_id: HashMap<&'a str, Vec<usize>>,
+    /// Each PR's slugs as tokens, in the order of `PrKey::slugs`.
+    slugs: Vec<Vec<Vec<&'a str>>>,
+    /// PR indices by the first token of one of their slugs, ascending.
+    by_slug_start: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(prs: &'a [PrKey]) -> Self {
+        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_slug_start: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut slugs = Vec::with_capacity(prs.len());
+        for (i, pr) in prs.iter().enumerate() {
+            by_id.entry(pr.id.as_str()).or_default().push(i);
+            let toks: Vec<Vec<&str>> = pr.slugs.iter().map(|s| tokens(s)).collect();
+            for first in toks.iter().filter_map(|t| t.first()) {
+                let at = by_slug_start.entry(first).or_default();
+                if at.last() != Some(&i) {
+                    at.push(i);
+                }
+            }
+            slugs.push(toks);
+        }
+        Keys {
+            by_id,
+            slugs,
+            by_slug_start,
+        }
+    }
+}
+
 /// Rule 3: the PR whose id (a whole token) or branch slug (a whole run of tokens) the name
 /// contains, when no other PR's does. The one exception is the same id exported by two providers,
-/// which only a slug can tell apart.
-fn by_name(name: &str, prs: &[PrKey], candidates: &[usize]) -> Option<(usize, Rule)> {
+/// which only a slug can tell apart. `candidates`: only these PRs (default: all).
+fn by_name(
+    name: &str,
+    prs: &[PrKey],
+    keys: &Keys<'_>,
+    candidates: Option<&[usize]>,
+) -> Option<(usize, Rule)> {
     let toks = tokens(name);
-    let matched: Vec<(usize, bool, Option<&String>)> = candidates
-        .iter()
-        .filter_map(|&i| {
+    // The PRs a token of the name can match, in index order.
+    let mut hits: BTreeSet<usize> = BTreeSet::new();
+    for t in &toks {
+        for index in [&keys.by_id, &keys.by_slug_start] {
+            if let Some(v) = index.get(t) {
+                hits.extend(
+                    v.iter()
+                        .filter(|i| candidates.is_none_or(|c| c.contains(i))),
+                );
+            }
+        }
+    }
+    let matched: Vec<(usize, bool, Option<&String>)> = hits
+        .into_iter()
+        .filter_map(|i| {
             let pr = prs.get(i)?;
             let by_id = toks.contains(&pr.id.as_str());
-            let slug = pr.slugs.iter().find(|s| contains_run(&toks, &tokens(s)));
+            let slug = pr
+                .slugs
+                .iter()
+                .zip(&keys.slugs[i])
+                .find(|(_, st)| contains_run(&toks, st))
+                .map(|(s, _)| s);
             (by_id || slug.is_some()).then_some((i, by_id, slug))
         })
         .collect();

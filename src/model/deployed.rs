@@ -76,17 +76,47 @@ pub fn same_commit(a: &str, b: &str) -> bool {
     a.len() >= 7 && b.len() >= 7 && (a.starts_with(&b) || b.starts_with(&a))
 }
 
+/// The string at a JSON pointer into the object's metadata annotations and labels, or its spec,
+/// read in place (building the object as one JSON value to point into cost a copy of its spec
+/// per environment).
+fn at_pointer<'a>(o: &'a FluxObject, pointer: &str) -> Option<&'a str> {
+    fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
+        if segment.contains('~') {
+            segment.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            segment.into()
+        }
+    }
+    if let Some(key) = pointer.strip_prefix("/metadata/annotations/") {
+        return o
+            .metadata
+            .annotations()
+            .get(unescape(key).as_ref())
+            .map(String::as_str);
+    }
+    if let Some(key) = pointer.strip_prefix("/metadata/labels/") {
+        return o
+            .metadata
+            .labels()
+            .get(unescape(key).as_ref())
+            .map(String::as_str);
+    }
+    let rest = pointer.strip_prefix("/spec")?;
+    if rest.is_empty() {
+        return o.spec.as_str();
+    }
+    if !rest.starts_with('/') {
+        return None;
+    }
+    o.spec.pointer(rest).and_then(Value::as_str)
+}
+
 /// The commit rendered into these Flux objects: at the template's `inputs.sha` places first,
 /// then the `event.toolkit.fluxcd.io/commit` annotation; `None` when nothing carries one.
 pub fn rendered_sha(objects: &[&FluxObject], paths: &[ShaPath]) -> Option<String> {
     for o in objects {
         for p in paths.iter().filter(|p| p.kind == o.kind) {
-            let whole = serde_json::json!({"metadata": {"annotations": o.metadata.annotations(), "labels": o.metadata.labels()}, "spec": o.spec});
-            if let Some(sha) = whole
-                .pointer(&p.pointer)
-                .and_then(Value::as_str)
-                .and_then(find_sha)
-            {
+            if let Some(sha) = at_pointer(o, &p.pointer).and_then(find_sha) {
                 return Some(sha);
             }
         }

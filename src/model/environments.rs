@@ -312,7 +312,10 @@ fn provider_info(p: &Provider) -> ProviderInfo {
 
 /// The providers a ResourceSet's `inputsFrom` resolves to, as the Flux Operator resolves them:
 /// by name or by label selector, in the ResourceSet's namespace, deduplicated.
-pub fn resolve_inputs<'a>(rset: &ResourceSet, providers: &'a [Provider]) -> Vec<&'a Provider> {
+pub fn resolve_inputs<'a, P: std::borrow::Borrow<Provider>>(
+    rset: &ResourceSet,
+    providers: &'a [P],
+) -> Vec<&'a Provider> {
     let ns = &rset.metadata.namespace();
     let mut out: Vec<&Provider> = Vec::new();
     for r in &rset.spec.inputs_from {
@@ -324,6 +327,7 @@ pub fn resolve_inputs<'a>(rset: &ResourceSet, providers: &'a [Provider]) -> Vec<
         }
         let matched: Vec<&Provider> = providers
             .iter()
+            .map(|p| p.borrow())
             .filter(|p| &p.metadata.namespace() == ns)
             .filter(|p| match (&r.name, &r.selector) {
                 (Some(name), _) => p.metadata.name() == name,
@@ -355,7 +359,6 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
         exported_prs: preview.iter().map(|p| p.status.exported_inputs.len()).sum(),
         ..Default::default()
     };
-    let preview_owned: Vec<Provider> = preview.iter().map(|p| (*p).clone()).collect();
     let mut consumed: BTreeSet<(String, String)> = BTreeSet::new();
     let mut rsets: Vec<&ResourceSet> = snapshot.resource_sets.iter().collect();
     rsets.sort_by(|a, b| {
@@ -363,7 +366,7 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
             .cmp(&(&b.metadata.namespace(), &b.metadata.name()))
     });
     for rset in rsets {
-        let providers = resolve_inputs(rset, &preview_owned);
+        let providers = resolve_inputs(rset, &preview);
         if providers.is_empty() {
             continue;
         }
@@ -394,13 +397,24 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
             catalog.unconsumed_providers.push(provider_info(p));
         }
     }
-    // Each PR's web page, from its provider (a combination of several PRs has none).
+    // Each PR's web page, from its provider (a combination of several PRs has none); each
+    // provider's URL is parsed and checked once.
+    let shapes: HashMap<(&str, &str), Option<urls::PullRequestUrl>> = snapshot
+        .providers
+        .iter()
+        .map(|p| {
+            (
+                (p.metadata.namespace(), p.metadata.name()),
+                urls::pull_request_url_shape(&p.spec.type_, &p.spec.url),
+            )
+        })
+        .collect();
     for e in &mut catalog.environments {
-        if let Some(p) = snapshot.providers.iter().find(|p| {
-            p.metadata.namespace() == e.provider.namespace && p.metadata.name() == e.provider.name
-        }) && e.combination.is_empty()
+        if let Some(Some(shape)) =
+            shapes.get(&(e.provider.namespace.as_str(), e.provider.name.as_str()))
+            && e.combination.is_empty()
         {
-            e.pr.url = urls::pull_request_url(&p.spec.type_, &p.spec.url, &e.pr.id);
+            e.pr.url = shape.url(&e.pr.id);
         }
     }
     catalog

@@ -195,20 +195,42 @@ pub fn safe_http(text: &str) -> Option<&str> {
 /// `/pulls/N`, AWS CodeCommit the console's page. `None` unless the id is a number and the result
 /// is a plain http(s) URL: the provider's URL is written by whoever can write the provider.
 pub fn pull_request_url(provider_type: &str, repo_url: &str, id: &str) -> Option<String> {
-    if id.is_empty() || id.len() > 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    pull_request_url_shape(provider_type, repo_url)?.url(id)
+}
+
+/// A provider's PR web URL around the PR number: `prefix` + number + `suffix`. Computed once per
+/// provider (parsing and checking its URL), then filled per PR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequestUrl {
+    prefix: String,
+    suffix: String,
+}
+
+impl PullRequestUrl {
+    /// The URL of PR `id`; `None` unless the id is a PR number (digits only, so that it can
+    /// change nothing but the number in a URL already checked).
+    pub fn url(&self, id: &str) -> Option<String> {
+        if id.is_empty() || id.len() > 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(format!("{}{id}{}", self.prefix, self.suffix))
     }
+}
+
+/// How a provider's PR URLs are built from its `spec.url` and type; `None` for a URL that is not
+/// plain http(s) or a type without web pages.
+pub fn pull_request_url_shape(provider_type: &str, repo_url: &str) -> Option<PullRequestUrl> {
     let base = safe_http(repo_url)?;
     if base.contains(['?', '#']) {
         return None;
     }
     let base = base.trim_end_matches('/');
     let base = base.strip_suffix(".git").unwrap_or(base);
-    let url = match provider_type {
-        "GitHubPullRequest" => format!("{base}/pull/{id}"),
-        "GitLabMergeRequest" => format!("{base}/-/merge_requests/{id}"),
-        "AzureDevOpsPullRequest" => format!("{base}/pullrequest/{id}"),
-        "GiteaPullRequest" => format!("{base}/pulls/{id}"),
+    let (prefix, suffix) = match provider_type {
+        "GitHubPullRequest" => (format!("{base}/pull/"), String::new()),
+        "GitLabMergeRequest" => (format!("{base}/-/merge_requests/"), String::new()),
+        "AzureDevOpsPullRequest" => (format!("{base}/pullrequest/"), String::new()),
+        "GiteaPullRequest" => (format!("{base}/pulls/"), String::new()),
         "AWSCodeCommitPullRequest" => {
             // https://git-codecommit.REGION.amazonaws.com/v1/repos/REPO
             let parsed = url::Url::parse(base).ok()?;
@@ -226,13 +248,18 @@ pub fn pull_request_url(provider_type: &str, repo_url: &str, id: &str) -> Option
             if !name(&region) || !name(&repo) {
                 return None;
             }
-            format!(
-                "https://{region}.console.aws.amazon.com/codesuite/codecommit/repositories/{repo}/pull-requests/{id}?region={region}"
+            (
+                format!(
+                    "https://{region}.console.aws.amazon.com/codesuite/codecommit/repositories/{repo}/pull-requests/"
+                ),
+                format!("?region={region}"),
             )
         }
         _ => return None,
     };
-    safe_http(&url).map(str::to_string)
+    // Checked whole once, with a number in place: a number cannot make a safe URL unsafe.
+    safe_http(&format!("{prefix}1{suffix}"))?;
+    Some(PullRequestUrl { prefix, suffix })
 }
 
 #[cfg(test)]
