@@ -87,7 +87,11 @@ fn at_pointer<'a>(o: &'a FluxObject, pointer: &str) -> Option<&'a str> {
             segment.into()
         }
     }
+    // A key is one pointer segment: an unescaped `/` goes deeper, into a string that has none.
     if let Some(key) = pointer.strip_prefix("/metadata/annotations/") {
+        if key.contains('/') {
+            return None;
+        }
         return o
             .metadata
             .annotations()
@@ -95,6 +99,9 @@ fn at_pointer<'a>(o: &'a FluxObject, pointer: &str) -> Option<&'a str> {
             .map(String::as_str);
     }
     if let Some(key) = pointer.strip_prefix("/metadata/labels/") {
+        if key.contains('/') {
+            return None;
+        }
         return o
             .metadata
             .labels()
@@ -133,6 +140,34 @@ pub fn rendered_sha(objects: &[&FluxObject], paths: &[ShaPath]) -> Option<String
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn pointers_are_read_in_place_as_json_pointers() {
+        let o: FluxObject = serde_json::from_value(json!({
+            "kind": "Kustomization",
+            "metadata": {"annotations": {"a/b": "x", "c~d": "y"}, "labels": {"l": "z"}},
+            "spec": {"postBuild": {"substitute": {"COMMIT_SHA": "s"}}, "list": ["p", "q"]}
+        }))
+        .unwrap();
+        let at = |p: &str| at_pointer(&o, p);
+        assert_eq!(at("/metadata/annotations/a~1b"), Some("x"));
+        assert_eq!(at("/metadata/annotations/c~0d"), Some("y"));
+        // An unescaped `/` is a deeper segment, as in `serde_json::Value::pointer`.
+        assert_eq!(at("/metadata/annotations/a/b"), None);
+        assert_eq!(at("/metadata/labels/l"), Some("z"));
+        assert_eq!(at("/spec/postBuild/substitute/COMMIT_SHA"), Some("s"));
+        assert_eq!(at("/spec/list/1"), Some("q"));
+        for none in [
+            "/spec",
+            "/specx",
+            "/metadata/annotations",
+            "/metadata",
+            "",
+            "/kind",
+        ] {
+            assert_eq!(at(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn finds_template_places_of_the_sha() {

@@ -399,16 +399,12 @@ pub fn build(snapshot: &Snapshot, pods: &PodProblems) -> Catalog {
     }
     // Each PR's web page, from its provider (a combination of several PRs has none); each
     // provider's URL is parsed and checked once.
-    let shapes: HashMap<(&str, &str), Option<urls::PullRequestUrl>> = snapshot
-        .providers
-        .iter()
-        .map(|p| {
-            (
-                (p.metadata.namespace(), p.metadata.name()),
-                urls::pull_request_url_shape(&p.spec.type_, &p.spec.url),
-            )
-        })
-        .collect();
+    let mut shapes: HashMap<(&str, &str), Option<urls::PullRequestUrl>> = HashMap::new();
+    for p in &snapshot.providers {
+        shapes
+            .entry((p.metadata.namespace(), p.metadata.name()))
+            .or_insert_with(|| urls::pull_request_url_shape(&p.spec.type_, &p.spec.url));
+    }
     for e in &mut catalog.environments {
         if let Some(Some(shape)) =
             shapes.get(&(e.provider.namespace.as_str(), e.provider.name.as_str()))
