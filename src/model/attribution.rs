@@ -179,7 +179,7 @@ fn by_name(
             let slug = pr
                 .slugs
                 .iter()
-                .zip(&keys.slugs[i])
+                .zip(keys.slugs.get(i).into_iter().flatten())
                 .find(|(_, st)| contains_run(&toks, st))
                 .map(|(s, _)| s);
             (by_id || slug.is_some()).then_some((i, by_id, slug))

@@ -88,25 +88,16 @@ fn at_pointer<'a>(o: &'a FluxObject, pointer: &str) -> Option<&'a str> {
         }
     }
     // A key is one pointer segment: an unescaped `/` goes deeper, into a string that has none.
-    if let Some(key) = pointer.strip_prefix("/metadata/annotations/") {
-        if key.contains('/') {
-            return None;
+    for (prefix, map) in [
+        ("/metadata/annotations/", o.metadata.annotations()),
+        ("/metadata/labels/", o.metadata.labels()),
+    ] {
+        if let Some(key) = pointer.strip_prefix(prefix) {
+            if key.contains('/') {
+                return None;
+            }
+            return map.get(unescape(key).as_ref()).map(String::as_str);
         }
-        return o
-            .metadata
-            .annotations()
-            .get(unescape(key).as_ref())
-            .map(String::as_str);
-    }
-    if let Some(key) = pointer.strip_prefix("/metadata/labels/") {
-        if key.contains('/') {
-            return None;
-        }
-        return o
-            .metadata
-            .labels()
-            .get(unescape(key).as_ref())
-            .map(String::as_str);
     }
     let rest = pointer.strip_prefix("/spec")?;
     if rest.is_empty() {
