@@ -1438,10 +1438,9 @@ async fn logs_of_an_environment() {
 
     // -f: a new line, then a rollout (a new commit): the new pod's log, from the watch.
     let user = format!("logs-{:08x}", common::rand_u32());
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"));
-    cmd.env("KUBECONFIG", &w.stack.admin_kubeconfig)
-        .env("NO_COLOR", "1")
-        .args([
+    let mut follow = common::Streaming::start(
+        &w.stack.admin_kubeconfig,
+        &[
             "logs",
             &ids,
             "-f",
@@ -1453,28 +1452,11 @@ async fn logs_of_an_environment() {
             &user,
             "--as-group",
             "system:masters",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().unwrap();
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
-    let mut seen: Vec<String> = Vec::new();
-    let mut until = async |what: &str, seen: &mut Vec<String>| {
-        let found = tokio::time::timeout(SLOW, async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                seen.push(line.clone());
-                if line.contains(what) {
-                    return;
-                }
-            }
-        })
-        .await;
-        assert!(found.is_ok(), "no {what:?} in {seen:#?}");
-    };
-    until("title", &mut seen).await;
+        ],
+    );
+    follow.until("title", SLOW).await;
     assert_eq!(
-        seen,
+        follow.seen,
         [format!("{prefix} \\x1b]0;owned\\x07 title")],
         "--tail 1"
     );
@@ -1483,10 +1465,11 @@ async fn logs_of_an_environment() {
         std::fs::read_to_string(&log).unwrap() + &cri_log(&[(0, "GET /new 200")]),
     )
     .unwrap();
-    until("GET /new 200", &mut seen).await;
+    follow.until("GET /new 200", SLOW).await;
     w.push(id, "a rollout\n");
     w.ok(&["render"]).await;
-    until("starting api", &mut seen).await;
+    follow.until("starting api", SLOW).await;
+    let seen = follow.stop().await;
     let new_pod = seen
         .last()
         .unwrap()
@@ -1499,7 +1482,6 @@ async fn logs_of_an_environment() {
         !new_pod.starts_with(&format!("{pod}/")),
         "a new pod: {seen:#?}"
     );
-    child.kill().await.unwrap();
     let _ = logs_api.delete(&name, &Default::default()).await;
 
     // One LIST and one watch of pods in the namespace, one log stream per container: never a

@@ -265,10 +265,9 @@ async fn a_dropped_stream_is_picked_up_without_a_repeat() {
     let api_pod = format!("api-deployment-{ID}-7d9f8-abcde");
     l.kubelet.drop_once_after(&l.ns, &api_pod, "api", 2);
     let user = format!("logs-f-{:08x}", rand_u32());
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"));
-    cmd.env("KUBECONFIG", &l.env.admin_kubeconfig)
-        .env("NO_COLOR", "1")
-        .args([
+    let mut follow = Streaming::start(
+        &l.env.admin_kubeconfig,
+        &[
             "logs",
             ID,
             "-f",
@@ -278,26 +277,9 @@ async fn a_dropped_stream_is_picked_up_without_a_repeat() {
             &user,
             "--as-group",
             "system:masters",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().unwrap();
-    let mut lines =
-        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
-    let mut seen: Vec<String> = Vec::new();
-    let mut read_until = async |what: &str, seen: &mut Vec<String>| {
-        let found = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                seen.push(line.clone());
-                if line.contains(what) {
-                    return;
-                }
-            }
-        })
-        .await;
-        assert!(found.is_ok(), "no {what:?} in {seen:#?}");
-    };
-    read_until("api 5", &mut seen).await;
+        ],
+    );
+    follow.until("api 5", Duration::from_secs(60)).await;
     l.kubelet.log(
         &l.ns,
         &format!("api-db-{ID}-0"),
@@ -305,8 +287,8 @@ async fn a_dropped_stream_is_picked_up_without_a_repeat() {
         false,
         &[(Timestamp::now(), "db later")],
     );
-    read_until("db later", &mut seen).await;
-    child.kill().await.unwrap();
+    follow.until("db later", Duration::from_secs(60)).await;
+    let seen = follow.stop().await;
     let api: Vec<&str> = seen
         .iter()
         .filter(|s| s.starts_with(&format!("[{api_pod}/api]")))

@@ -196,3 +196,53 @@ pub async fn interrupted(
         .await
         .unwrap()
 }
+
+/// The plugin running in the background as `KUBECONFIG=kubeconfig kubectl-preview ARGS…` (`logs -f`,
+/// say), its output read line by line while it runs.
+pub struct Streaming {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    /// Every line read so far.
+    pub seen: Vec<String>,
+}
+
+impl Streaming {
+    pub fn start(kubeconfig: &Path, args: &[&str]) -> Streaming {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-preview"))
+            .env("KUBECONFIG", kubeconfig)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        Streaming {
+            child,
+            lines: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout)),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one contains `what`; fails the test, showing what came, after `timeout`.
+    pub async fn until(&mut self, what: &str, timeout: std::time::Duration) {
+        let (lines, seen) = (&mut self.lines, &mut self.seen);
+        let found = tokio::time::timeout(timeout, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                let hit = line.contains(what);
+                seen.push(line);
+                if hit {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(found.is_ok(), "no {what:?} in {:#?}", self.seen);
+    }
+
+    /// Stops the plugin; returns every line read.
+    pub async fn stop(mut self) -> Vec<String> {
+        self.child.kill().await.unwrap();
+        self.seen
+    }
+}
