@@ -1,0 +1,1 @@
+//! Go's `fmt` printing of template values (to be written).

@@ -1,0 +1,1 @@
+//! The Flux Operator's steps around the template engine (to be written).

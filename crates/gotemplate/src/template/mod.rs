@@ -1,0 +1,1 @@
+//! The `text/template` engine (to be written).
