@@ -329,8 +329,44 @@ pub struct RenderArgs {
     /// A preview ResourceSet or an environment (default: every preview ResourceSet in scope)
     #[arg(add = crate::completion::render_target_completer())]
     pub target: Option<String>,
+    /// Render here, as the Flux Operator would, with the providers' exported inputs, and print the
+    /// objects per PR; nothing in the cluster is changed
+    #[arg(long)]
+    pub local: bool,
+    /// A ResourceSet manifest to render instead of the cluster's (implies --local; `-` reads stdin)
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        conflicts_with = "target"
+    )]
+    pub filename: Option<PathBuf>,
+    /// Input sets from a YAML or JSON file (a list of maps), instead of the providers' exported
+    /// inputs, as `flux-operator build rset --inputs-from` (implies --local)
+    #[arg(long, value_name = "FILE")]
+    pub inputs: Option<PathBuf>,
+    /// Compare what would be rendered with what is applied now; exit 1 when they differ, 2 on
+    /// errors (implies --local)
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format of --local: yaml or json
+    #[arg(short = 'o', long, value_enum, default_value_t = LocalOutput::Yaml)]
+    pub output: LocalOutput,
     #[command(flatten)]
     pub wait: WaitFlags,
+}
+
+impl RenderArgs {
+    /// Whether to render here rather than through the API server.
+    pub fn is_local(&self) -> bool {
+        self.local || self.filename.is_some() || self.inputs.is_some() || self.diff
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LocalOutput {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Args)]

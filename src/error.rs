@@ -44,6 +44,11 @@ pub enum Error {
     #[error("{0}")]
     Other(String),
 
+    /// An error of a command whose exit code 1 means something else (`render --diff`: there are
+    /// differences), with the code it exits with.
+    #[error("{message}")]
+    Coded { message: String, code: u8 },
+
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -52,6 +57,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
+            Error::Coded { code, .. } => *code,
             _ => 1,
         }
     }

@@ -353,3 +353,93 @@ pub async fn fetch_catalog_sources(session: &Session) -> Result<Snapshot> {
     snapshot.resource_sets = absorb(rsets, Kind::ResourceSet, &mut snapshot);
     Ok(snapshot)
 }
+
+/// One kind to read for `render --diff`: its group, version and kind, and the namespace of the
+/// objects (`""` for every namespace the kind may be in, or a cluster-scoped kind).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OwnedRead {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespace: String,
+}
+
+/// The live objects a ResourceSet applied, whole: one LIST per kind and namespace, selected by
+/// the owner labels the Flux Operator puts on everything it applies. Kinds the server does not
+/// serve and reads that fail are reported in the second value (what could not be compared).
+pub async fn owned_objects(
+    session: &Session,
+    reads: &BTreeSet<OwnedRead>,
+    owner: (&str, &str),
+) -> (
+    BTreeMap<(String, String, String, String), serde_json::Value>,
+    Vec<String>,
+) {
+    use kube::api::DynamicObject;
+    use kube::core::GroupVersionKind;
+    let selector = format!(
+        "{}={},{}={}",
+        crate::model::flux::OWNER_NAME_LABEL,
+        owner.0,
+        crate::model::flux::OWNER_NAMESPACE_LABEL,
+        owner.1
+    );
+    let mut live = BTreeMap::new();
+    let mut problems = Vec::new();
+    for read in reads {
+        let gvk = GroupVersionKind::gvk(&read.group, &read.version, &read.kind);
+        let (ar, caps) = match kube::discovery::pinned_kind(&session.client, &gvk).await {
+            Ok(found) => found,
+            Err(e) => {
+                problems.push(
+                    session
+                        .error(format!("discover the API of {}", read.kind), e)
+                        .one_line(),
+                );
+                continue;
+            }
+        };
+        let api: Api<DynamicObject> = match (caps.scope, read.namespace.as_str()) {
+            (kube::discovery::Scope::Namespaced, ns) if !ns.is_empty() => {
+                Api::namespaced_with(session.client.clone(), ns, &ar)
+            }
+            _ => Api::all_with(session.client.clone(), &ar),
+        };
+        match api.list(&ListParams::default().labels(&selector)).await {
+            Ok(list) => {
+                for o in list.items {
+                    let key = (
+                        read.group.clone(),
+                        read.kind.clone(),
+                        o.metadata.namespace.clone().unwrap_or_default(),
+                        o.metadata.name.clone().unwrap_or_default(),
+                    );
+                    if let Ok(serde_json::Value::Object(mut v)) = serde_json::to_value(&o) {
+                        // Items of a LIST may come without their type.
+                        v.entry("apiVersion")
+                            .or_insert_with(|| ar.api_version.clone().into());
+                        v.entry("kind").or_insert_with(|| ar.kind.clone().into());
+                        live.insert(key, serde_json::Value::Object(v));
+                    }
+                }
+            }
+            Err(e) => problems.push(
+                session
+                    .error(
+                        format!(
+                            "list {} in {}",
+                            ar.plural,
+                            if read.namespace.is_empty() {
+                                "all namespaces"
+                            } else {
+                                read.namespace.as_str()
+                            }
+                        ),
+                        e,
+                    )
+                    .one_line(),
+            ),
+        }
+    }
+    (live, problems)
+}

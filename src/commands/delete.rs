@@ -567,6 +567,7 @@ async fn execute(
                     name: subject.resource_set.clone(),
                     providers: vec![],
                     shared_objects: vec![],
+                    not_rendered: None,
                 });
                 sets.len() - 1
             }

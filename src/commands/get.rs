@@ -55,6 +55,9 @@ pub struct ResourceSetDetail {
     pub last_applied_revision: Option<String>,
     pub history: Vec<HistoryEntry>,
     pub shared_objects: Vec<ObjectRef>,
+    /// Why objects were attributed by name rather than by rendering the templates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_rendered: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -208,6 +211,11 @@ pub fn detail(
             .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name())
             .map(|s| s.shared_objects.clone())
             .unwrap_or_default(),
+        not_rendered: catalog
+            .preview_sets
+            .iter()
+            .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name())
+            .and_then(|s| s.not_rendered.clone()),
     });
     let mut depends_on = Vec::new();
     for o in env.objects.iter().filter(|o| o.reference.is_flux_applier()) {
@@ -404,6 +412,17 @@ pub fn render(d: &Detail) -> String {
         }
     }
     crate::safe_writeln!(s, "Objects:");
+    if let Some(why) = d
+        .resource_set_status
+        .as_ref()
+        .and_then(|r| r.not_rendered.as_deref())
+    {
+        crate::safe_writeln!(
+            s,
+            "  (attributed by name: the templates were not rendered: {})",
+            crate::sanitize::line(why)
+        );
+    }
     if e.objects.is_empty() {
         crate::safe_writeln!(s, "  <none rendered yet>");
     }

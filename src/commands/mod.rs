@@ -13,6 +13,7 @@ pub mod logs;
 pub mod open;
 pub mod reconcile;
 pub mod render;
+pub mod render_local;
 pub mod suspend;
 pub mod version;
 pub mod wait;

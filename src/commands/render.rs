@@ -178,6 +178,9 @@ fn owned(choice: Choice<&PreviewSet>) -> Choice<PreviewSet> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
+    if args.filename.is_some() {
+        return super::render_local::run_file(global, args).await;
+    }
     let mut session = client::connect(&global.into()).await?;
     let parts = match &args.target {
         Some(target) => target_parts(target)?,
@@ -248,6 +251,9 @@ pub async fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode> {
             "no preview ResourceSet in {}",
             session.scope_label()
         )));
+    }
+    if args.is_local() {
+        return super::render_local::run_sets(&session, &before, &catalog, &sets, args).await;
     }
     render_sets(&session, &sets, args.wait.timeout).await?;
     let after = crate::cluster::read::fetch(&session).await?;

@@ -1,6 +1,9 @@
 //! Which objects of a ResourceSet's inventory belong to which pull request. Generated objects
 //! carry only the ResourceSet's owner labels, so each entry is attributed to at most one PR by,
-//! in order: the `event.toolkit.fluxcd.io/change_request` annotation, then name tokens.
+//! in order: the `event.toolkit.fluxcd.io/change_request` annotation, then rendering (the
+//! identities the ResourceSet's templates produce for that PR's inputs, when they render), then
+//! name tokens (only for what rendering cannot tell: templates that do not render, and objects
+//! no current input produces, such as a closed PR's).
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -14,6 +17,9 @@ use crate::model::inventory::ObjectRef;
 pub enum Rule {
     /// `event.toolkit.fluxcd.io/change_request` equals the PR id.
     Annotation,
+    /// The ResourceSet's templates, rendered with the PR's inputs, produce this object, and with
+    /// no other input (spec §3 rule 2).
+    Rendered,
     /// The name contains the PR id (or its branch slug) as whole `-`/`.` separated tokens and
     /// no other PR of the ResourceSet matches.
     NameToken { token: String },
@@ -25,6 +31,7 @@ impl Rule {
     pub fn describe(&self) -> String {
         match self {
             Rule::Annotation => format!("annotation {CHANGE_REQUEST_ANNOTATION}"),
+            Rule::Rendered => "rendered".to_string(),
             Rule::NameToken { token } => format!("name token {token:?}"),
             Rule::Inventory { parent } => format!("inventory of {parent}"),
         }
@@ -87,28 +94,66 @@ pub fn annotated_id(annotations: &BTreeMap<String, String>) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Who renders an object, by rule 2: one PR's inputs alone, or more than one input (or an input
+/// that is no PR's, or an input whatever its PR: shared, the ResourceSet's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Producers {
+    /// Index into the `prs` given to [`attribute`].
+    Pr(usize),
+    Shared,
+}
+
+/// Rule 2's evidence for one ResourceSet: the identity (group, kind, namespace, name) of every
+/// object its templates render with the current inputs. An entry not in it is one no current
+/// input renders (a closed PR's, or one the templates no longer produce): rule 3 decides.
+pub type Rendered = HashMap<(String, String, String, String), Producers>;
+
+/// The key of an object in [`Rendered`].
+pub fn rendered_key(r: &ObjectRef) -> (String, String, String, String) {
+    (
+        r.group.clone(),
+        r.kind.clone(),
+        r.namespace.clone(),
+        r.name.clone(),
+    )
+}
+
 /// Attributes each entry to at most one PR (by index into `prs`). `annotations` returns the
 /// annotations of an object when it is in the snapshot. An object whose `change_request`
-/// annotation names a PR is that PR's or nobody's: a name never overrides it (spec §3).
+/// annotation names a PR is that PR's or nobody's: neither rendering nor a name overrides it
+/// (spec §3). `rendered`: rule 2's evidence, when the templates render.
 pub fn attribute<'a>(
     entries: &[ObjectRef],
     prs: &[PrKey],
     annotations: impl Fn(&ObjectRef) -> Option<&'a BTreeMap<String, String>>,
+    rendered: Option<&Rendered>,
 ) -> Vec<Option<(usize, Rule)>> {
     let keys = Keys::new(prs);
     entries
         .iter()
-        .map(|entry| match annotations(entry).and_then(annotated_id) {
-            Some(value) => {
-                let named: &[usize] = keys.by_id.get(value).map(Vec::as_slice).unwrap_or(&[]);
-                match named {
-                    [] => None,
-                    [only] => Some((*only, Rule::Annotation)),
-                    // Two providers export the same id: the name has to tell them apart.
-                    _ => by_name(&entry.name, prs, &keys, Some(named)),
+        .map(|entry| {
+            let produced = rendered.and_then(|r| r.get(&rendered_key(entry)));
+            match annotations(entry).and_then(annotated_id) {
+                Some(value) => {
+                    let named: &[usize] = keys.by_id.get(value).map(Vec::as_slice).unwrap_or(&[]);
+                    match (named, produced) {
+                        ([], _) => None,
+                        ([only], _) => Some((*only, Rule::Annotation)),
+                        // Two providers export the same id: rendering, else the name, tells
+                        // them apart.
+                        (_, Some(Producers::Pr(i))) if named.contains(i) => {
+                            Some((*i, Rule::Rendered))
+                        }
+                        (_, Some(_)) => None,
+                        (_, None) => by_name(&entry.name, prs, &keys, Some(named)),
+                    }
                 }
+                None => match produced {
+                    Some(Producers::Pr(i)) if *i < prs.len() => Some((*i, Rule::Rendered)),
+                    Some(_) => None,
+                    None => by_name(&entry.name, prs, &keys, None),
+                },
             }
-            None => by_name(&entry.name, prs, &keys, None),
         })
         .collect()
 }
@@ -248,7 +293,7 @@ mod tests {
             })
             .collect();
         let entries: Vec<ObjectRef> = names.iter().map(|n| entry(n)).collect();
-        attribute(&entries, prs, |r| annotations.get(&r.name))
+        attribute(&entries, prs, |r| annotations.get(&r.name), None)
     }
 
     #[test]
@@ -346,5 +391,63 @@ mod tests {
         assert_eq!(slugify("feat/Bulk_Export"), "feat-bulk-export");
         assert_eq!(slugify("--x--y--"), "x-y");
         assert_eq!(slugify("fix/crème-12"), "fix-creme-12");
+    }
+
+    #[test]
+    fn rendering_decides_before_names_and_after_annotations() {
+        let prs = [pr("12", "fix/a"), pr("13", "fix/b")];
+        let entries: Vec<ObjectRef> = ["svc-x", "app-13", "shared-12", "stale-13", "ann"]
+            .iter()
+            .map(|n| entry(n))
+            .collect();
+        let mut rendered = Rendered::new();
+        // `svc-x` names no PR, but only PR 12's inputs render it.
+        rendered.insert(rendered_key(&entries[0]), Producers::Pr(0));
+        // `app-13` names PR 13 but rendering says PR 12: rendering wins.
+        rendered.insert(rendered_key(&entries[1]), Producers::Pr(0));
+        // Rendered for both: shared, whatever its name says.
+        rendered.insert(rendered_key(&entries[2]), Producers::Shared);
+        // `stale-13` is rendered by no input: the name decides.
+        // `ann` is annotated for PR 13 and rendered for PR 12: the annotation wins.
+        rendered.insert(rendered_key(&entries[4]), Producers::Pr(0));
+        let annotations = BTreeMap::from([(
+            "ann".to_string(),
+            BTreeMap::from([(CHANGE_REQUEST_ANNOTATION.to_string(), "13".to_string())]),
+        )]);
+        let got = attribute(
+            &entries,
+            &prs,
+            |r| annotations.get(&r.name),
+            Some(&rendered),
+        );
+        assert_eq!(got[0], Some((0, Rule::Rendered)));
+        assert_eq!(got[1], Some((0, Rule::Rendered)));
+        assert_eq!(got[2], None);
+        assert_eq!(got[3], Some((1, Rule::NameToken { token: "13".into() })));
+        assert_eq!(got[4], Some((1, Rule::Annotation)));
+        // Without rendering, names decide as before.
+        let got = attribute(&entries, &prs, |r| annotations.get(&r.name), None);
+        assert_eq!(got[0], None);
+        assert_eq!(got[1], Some((1, Rule::NameToken { token: "13".into() })));
+        assert_eq!(got[2], Some((0, Rule::NameToken { token: "12".into() })));
+    }
+
+    #[test]
+    fn an_annotation_naming_another_pr_beats_rendering() {
+        // Annotated for PR 99, which is not exported: nobody's, even though PR 12 renders it.
+        let prs = [pr("12", "fix/a")];
+        let entries = vec![entry("app-12")];
+        let rendered = Rendered::from([(rendered_key(&entries[0]), Producers::Pr(0))]);
+        let annotations = BTreeMap::from([(
+            "app-12".to_string(),
+            BTreeMap::from([(CHANGE_REQUEST_ANNOTATION.to_string(), "99".to_string())]),
+        )]);
+        let got = attribute(
+            &entries,
+            &prs,
+            |r| annotations.get(&r.name),
+            Some(&rendered),
+        );
+        assert_eq!(got[0], None);
     }
 }

@@ -408,10 +408,103 @@ fn check_secret(
     }
 }
 
-fn check_templates(r: &ResourceSet, prefixes: &[String], findings: &mut Vec<Finding>) {
+/// The exact checks, by rendering the templates as the operator does (spec §8): whether they
+/// build with the inputs exported now (reported with the operator's own error), and which optional
+/// inputs break the build of a PR that lacks them (every exported PR rendered with the key
+/// removed). `false` when there is nothing to render with (no PR exported, or Permute): the text
+/// scan of the templates then decides.
+fn rendered_checks(
+    r: &ResourceSet,
+    inputs: &[&Provider],
+    prefixes: &[String],
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let object = rset_ref(r);
+    let preview: Vec<&&Provider> = inputs
+        .iter()
+        .filter(|p| is_change_request_type(&p.spec.type_) && !p.status.exported_inputs.is_empty())
+        .collect();
+    if permute::is_permute(&r.spec) || preview.is_empty() {
+        return false;
+    }
+    if let Err(e) = crate::model::render::render(r, inputs) {
+        findings.push(Finding {
+            check: "template-build",
+            level: Level::Error,
+            object: object.clone(),
+            problem: format!("the templates do not build with the inputs exported now, so the operator stalls the ResourceSet (BuildFailed) and no environment changes: {e}"),
+            fix: "render locally to see the error and try a fix before pushing it:
+  kubectl preview render --local -f resourceset.yaml".into(),
+        });
+        return true;
+    }
+    // Every PR without `keys`, the other inputs as they are.
+    let without = |keys: &[&str]| -> Result<(), String> {
+        let stripped: Vec<Provider> = inputs
+            .iter()
+            .map(|p| {
+                let mut p = (*p).clone();
+                if is_change_request_type(&p.spec.type_) {
+                    for input in &mut p.status.exported_inputs {
+                        for k in keys {
+                            input.remove(*k);
+                        }
+                    }
+                }
+                p
+            })
+            .collect();
+        let refs: Vec<&Provider> = stripped.iter().collect();
+        crate::model::render::render(r, &refs).map(|_| ())
+    };
+    if without(&OPTIONAL_INPUTS).is_ok() {
+        return true;
+    }
+    let failing: Vec<(&str, String)> = OPTIONAL_INPUTS
+        .iter()
+        .filter_map(|k| without(&[k]).err().map(|e| (*k, e)))
+        .collect();
+    let prefix = prefixes.first().map(String::as_str).unwrap_or("inputs");
+    if let Some((key, _)) = failing.first() {
+        findings.push(Finding {
+            check: "optional-input",
+            level: Level::Error,
+            object: object.clone(),
+            problem: format!(
+                "a PR without {} makes the build fail for every PR (providers omit these keys when empty, and templates run with missingkey=error): {}",
+                failing
+                    .iter()
+                    .map(|(k, _)| format!("{prefix}.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                failing
+                    .iter()
+                    .map(|(_, e)| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            fix: format!(
+                "guard each use, e.g.\n  << if hasKey {prefix} \"{key}\" >><< {prefix}.{key} >><< end >>\nor\n  << get {prefix} \"{key}\" | default \"\" >>"
+            ),
+        });
+    }
+    true
+}
+
+fn check_templates(
+    r: &ResourceSet,
+    inputs: &[&Provider],
+    prefixes: &[String],
+    findings: &mut Vec<Finding>,
+) {
     let object = rset_ref(r);
     let text = template_text(r);
-    let unguarded = unguarded_optional_inputs(&text, prefixes);
+    let rendered = rendered_checks(r, inputs, prefixes, findings);
+    let unguarded = if rendered {
+        vec![]
+    } else {
+        unguarded_optional_inputs(&text, prefixes)
+    };
     if let Some((prefix, key)) = unguarded.first() {
         let keys: Vec<String> = unguarded.iter().map(|(p, k)| format!("{p}.{k}")).collect();
         findings.push(Finding {
@@ -535,7 +628,8 @@ pub fn check(
         for p in &providers {
             check_provider(p, secrets, &mut findings);
         }
-        check_templates(r, &input_prefixes(r, &providers), &mut findings);
+        let all = resolve_inputs(r, &snapshot.providers);
+        check_templates(r, &all, &input_prefixes(r, &providers), &mut findings);
         findings.sort_by_key(|f| f.level);
         reports.push(Report {
             namespace: set.namespace.clone(),
@@ -595,7 +689,7 @@ mod tests {
     fn checks_of(r: &ResourceSet, prefixes: &[&str]) -> Vec<(&'static str, String)> {
         let prefixes: Vec<String> = prefixes.iter().map(|p| p.to_string()).collect();
         let mut findings = Vec::new();
-        check_templates(r, &prefixes, &mut findings);
+        check_templates(r, &[], &prefixes, &mut findings);
         findings.into_iter().map(|f| (f.check, f.problem)).collect()
     }
 

@@ -17,7 +17,7 @@ use crate::model::objects::{
 };
 use crate::model::snapshot::{Kind, Snapshot};
 use crate::model::urls::{self, Url, UrlSource};
-use crate::model::{permute, template};
+use crate::model::{permute, render, template};
 
 /// What `-o json|yaml` prints for an environment; field names are part of the interface.
 #[derive(Debug, Clone, Serialize)]
@@ -128,6 +128,11 @@ pub struct PreviewSet {
     pub name: String,
     pub providers: Vec<ProviderInfo>,
     pub shared_objects: Vec<ObjectRef>,
+    /// Why attribution fell back to name tokens (spec §3 rule 3) for this ResourceSet: its
+    /// templates do not render (the operator's error), or rendering cannot tell (Permute).
+    /// `None`: rule 2 decided, from the rendered templates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_rendered: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -466,11 +471,17 @@ fn flattened<'a, 'b>(
     entries: &[ObjectRef],
     annotations: &impl Fn(&ObjectRef) -> Option<&'b BTreeMap<String, String>>,
     templates: &[Value],
+    rendering: Option<&render::Rendering>,
 ) -> (Vec<Member<'a>>, Attributed) {
     let mut prs: Vec<(PullRequest, &Provider)> = Vec::new();
+    // Where each PR's input is (provider namespace, name, position), for rule 2.
+    let mut at: HashMap<(&str, &str, usize), usize> = HashMap::new();
     for p in providers {
-        for pr in p.status.exported_inputs.iter().filter_map(pull_request) {
-            prs.push((pr, p));
+        for (i, input) in p.status.exported_inputs.iter().enumerate() {
+            if let Some(pr) = pull_request(input) {
+                at.insert((p.metadata.namespace(), p.metadata.name(), i), prs.len());
+                prs.push((pr, p));
+            }
         }
     }
     let keys: Vec<PrKey> = prs
@@ -488,7 +499,19 @@ fn flattened<'a, 'b>(
             }
         })
         .collect();
-    let attributed = attribution::attribute(entries, &keys, annotations);
+    let evidence = rendering.map(|r| {
+        render::evidence(r, |origin| match origin {
+            render::Origin::Provider {
+                namespace,
+                name,
+                index,
+            } => at
+                .get(&(namespace.as_str(), name.as_str(), *index))
+                .copied(),
+            render::Origin::Inline { .. } => None,
+        })
+    });
+    let attributed = attribution::attribute(entries, &keys, annotations, evidence.as_ref());
     let sha_paths = deployed::sha_paths(templates, deployed::SHA_INPUT);
     let duplicate_ids: BTreeSet<String> = {
         let mut seen = BTreeSet::new();
@@ -617,10 +640,21 @@ fn build_set(
             .map(|m| m.annotations())
     };
     let templates = template::all_objects(&rset.spec);
-    let (prs, attributed) = if permute::is_permute(&rset.spec) {
-        permuted(snapshot, rset, &entries, &annotations, &templates)
+    let (prs, attributed, not_rendered) = if permute::is_permute(&rset.spec) {
+        let (prs, attributed) = permuted(snapshot, rset, &entries, &annotations, &templates);
+        let why = "inputStrategy Permute: attributed by name".to_string();
+        (prs, attributed, Some(why))
     } else {
-        flattened(providers, &entries, &annotations, &templates)
+        let inputs = resolve_inputs(rset, &snapshot.providers);
+        let rendering = render::render(rset, &inputs);
+        let (prs, attributed) = flattened(
+            providers,
+            &entries,
+            &annotations,
+            &templates,
+            rendering.as_ref().ok(),
+        );
+        (prs, attributed, rendering.err())
     };
     let mut shared = Vec::new();
     let mut per_pr: Vec<Vec<(ObjectRef, Rule)>> = vec![Vec::new(); prs.len()];
@@ -797,6 +831,7 @@ fn build_set(
         name: rset.metadata.name().to_string(),
         providers: providers.iter().map(|p| provider_info(p)).collect(),
         shared_objects: shared,
+        not_rendered,
     };
     (envs, set)
 }

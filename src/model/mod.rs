@@ -2,6 +2,7 @@
 //! terminal, or reads a clock it is not given.
 pub mod attribution;
 pub mod deployed;
+pub mod diff;
 pub mod doctor;
 pub mod duration;
 pub mod environments;
@@ -14,6 +15,7 @@ pub mod objects;
 pub mod permute;
 pub mod reconcile;
 pub mod reference;
+pub mod render;
 pub mod sleep;
 pub mod snapshot;
 pub mod teardown;

@@ -453,6 +453,9 @@ pub struct ResourceSetSpec {
     /// Inline input sets (with `inputStrategy: Permute`, the first "provider").
     #[serde(default, deserialize_with = "lenient")]
     pub inputs: Vec<BTreeMap<String, Value>>,
+    /// Labels and annotations the operator adds to every object it applies.
+    #[serde(default, deserialize_with = "lenient")]
+    pub common_metadata: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

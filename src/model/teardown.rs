@@ -415,6 +415,50 @@ fn inputs_of<'a, 'b>(
         .collect()
 }
 
+/// Rule 2's evidence for the ResourceSet, against the inputs of [`inputs_of`] (by position in
+/// it); `None` when its templates do not render (rule 3 then decides everything) or it permutes
+/// its inputs (an environment is then a combination, which names decide).
+fn rendered_evidence(
+    rset: &ResourceSet,
+    providers: &[ResolvedProvider<'_>],
+) -> Option<attribution::Rendered> {
+    if crate::model::permute::is_permute(&rset.spec) {
+        return None;
+    }
+    let all: Vec<&Provider> = providers.iter().map(|p| p.provider).collect();
+    let rendering = crate::model::render::render(rset, &all).ok()?;
+    // The same walk as `inputs_of`: each input that is a PR key, by provider and position.
+    let mut at: BTreeMap<(&str, &str, usize), usize> = BTreeMap::new();
+    for p in providers {
+        for (i, input) in p.provider.status.exported_inputs.iter().enumerate() {
+            if PrKey::of(input).is_some() {
+                let next = at.len();
+                at.insert(
+                    (
+                        p.provider.metadata.namespace(),
+                        p.provider.metadata.name(),
+                        i,
+                    ),
+                    next,
+                );
+            }
+        }
+    }
+    Some(crate::model::render::evidence(
+        &rendering,
+        |origin| match origin {
+            crate::model::render::Origin::Provider {
+                namespace,
+                name,
+                index,
+            } => at
+                .get(&(namespace.as_str(), name.as_str(), *index))
+                .copied(),
+            crate::model::render::Origin::Inline { .. } => None,
+        },
+    ))
+}
+
 fn info(p: &Provider) -> ProviderInfo {
     ProviderInfo {
         namespace: p.metadata.namespace().to_string(),
@@ -539,11 +583,17 @@ pub fn plan(snapshot: &Snapshot, subject: &Subject) -> Option<Plan> {
     candidates.sort();
     candidates.dedup_by(|a, b| a.same_object(b));
     // Annotations count only on objects that carry the owner labels (as `list` attributes).
-    let attributed = attribution::attribute(&candidates, &keys, |r| {
-        meta_of(snapshot, r)
-            .filter(|m| owner.owns(m.labels()))
-            .map(|m| m.annotations())
-    });
+    let evidence = rendered_evidence(rset, &providers);
+    let attributed = attribution::attribute(
+        &candidates,
+        &keys,
+        |r| {
+            meta_of(snapshot, r)
+                .filter(|m| owner.owns(m.labels()))
+                .map(|m| m.annotations())
+        },
+        evidence.as_ref(),
+    );
     let mut top: Vec<(ObjectRef, Rule)> = candidates
         .into_iter()
         .zip(attributed)
