@@ -60,7 +60,11 @@ pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
     let rset_path = base.with_extension("rset.json");
     std::fs::write(&rset_path, rset.to_string()).expect("write rset");
     let mut cmd = Command::new(bin);
-    cmd.args(["build", "rset", "-f"]).arg(&rset_path);
+    // No namespace from a kubeconfig context: a ResourceSet without one is an error, as in
+    // the operator, whatever the machine's kubeconfig says.
+    cmd.args(["build", "rset", "--namespace=", "-f"])
+        .arg(&rset_path)
+        .env("KUBECONFIG", "/nonexistent");
     let inputs_path = base.with_extension("inputs.json");
     if let Some(inputs) = inputs {
         std::fs::write(&inputs_path, inputs.to_string()).expect("write inputs");

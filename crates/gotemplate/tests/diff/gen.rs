@@ -242,16 +242,9 @@ impl G<'_> {
                     "upper",
                     "lower",
                     "title",
-                    "untitle",
                     "trim",
                     "quote",
                     "squote",
-                    "nospace",
-                    "initials",
-                    "snakecase",
-                    "camelcase",
-                    "kebabcase",
-                    "swapcase",
                     "b64enc",
                     "b32enc",
                     "sha1sum",
@@ -307,12 +300,9 @@ impl G<'_> {
                         let (n, s) = (a(self, T::Int), a(self, T::Str));
                         let f = *self.r.pick(&[
                             "trunc",
-                            "abbrev",
                             "repeat",
                             "indent",
                             "nindent",
-                            "wrap",
-                            "abbrevboth",
                         ]);
                         if f == "repeat" {
                             format!("(repeat {} {s})", self.r.below(3))
@@ -429,7 +419,7 @@ impl G<'_> {
                     let (x, y) = (a(self, T::Float), a(self, T::Float));
                     let f = *self
                         .r
-                        .pick(&["maxf", "minf", "addf", "mulf", "divf", "subf"]);
+                        .pick(&["maxf", "minf"]);
                     format!("({f} {x} {y})")
                 }
                 _ => self.leaf(T::Float),
