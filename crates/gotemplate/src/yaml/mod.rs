@@ -20,6 +20,44 @@ use emit::Node;
 
 pub use objects::{read_object, read_objects};
 
+/// What go-yaml reads from a JSON string as Go's encoder writes it: the string is a YAML
+/// double-quoted scalar, where a raw NEL (U+0085, which Go does not escape) is a line break
+/// and folds with the spaces around it (one break: a space; n breaks: n-1 newlines).
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut pending_spaces = 0usize;
+    let mut breaks = 0usize;
+    let flush = |out: &mut String, breaks: &mut usize, spaces: &mut usize| {
+        if *breaks == 1 {
+            out.push(' ');
+        } else if *breaks > 1 {
+            out.extend(std::iter::repeat_n('\n', *breaks - 1));
+        } else {
+            out.extend(std::iter::repeat_n(' ', *spaces));
+        }
+        *breaks = 0;
+        *spaces = 0;
+    };
+    for c in s.chars() {
+        match c {
+            ' ' => pending_spaces += 1,
+            '\u{85}' => {
+                breaks += 1;
+                pending_spaces = 0;
+            }
+            _ => {
+                flush(&mut out, &mut breaks, &mut pending_spaces);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut out, &mut breaks, &mut pending_spaces);
+    out
+}
+
 /// A JSON value as go-yaml decodes JSON text into `interface{}`.
 fn json_node(v: &serde_json::Value) -> Node {
     match v {
@@ -28,16 +66,19 @@ fn json_node(v: &serde_json::Value) -> Node {
         serde_json::Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Node::Int(i)
+            } else if n.as_f64() == Some(0.0) {
+                // `-0`: an integer to go-yaml
+                Node::Int(0)
             } else if let Some(u) = n.as_u64() {
                 Node::Uint(u)
             } else {
                 Node::Float(n.as_f64().unwrap_or(f64::NAN))
             }
         }
-        serde_json::Value::String(s) => Node::Str(s.clone()),
+        serde_json::Value::String(s) => Node::Str(fold_nel(s)),
         serde_json::Value::Array(a) => Node::Seq(a.iter().map(json_node).collect()),
         serde_json::Value::Object(o) => {
-            Node::Map(o.iter().map(|(k, v)| (k.clone(), json_node(v))).collect())
+            Node::Map(o.iter().map(|(k, v)| (fold_nel(k), json_node(v))).collect())
         }
     }
 }
@@ -62,7 +103,7 @@ fn go_json_node(v: &Value, path: &mut Vec<usize>) -> Result<Node, String> {
                 _ => Node::Float(*f),
             }
         }
-        Value::String(s) => Node::Str(s.clone()),
+        Value::String(s) => Node::Str(fold_nel(s)),
         Value::List(l) => {
             let id = Rc::as_ptr(l) as usize;
             if path.contains(&id) {
@@ -95,7 +136,7 @@ fn go_json_node(v: &Value, path: &mut Vec<usize>) -> Result<Node, String> {
             let entries = map
                 .entries
                 .iter()
-                .map(|(k, v)| Ok((k.clone(), go_json_node(v, path)?)))
+                .map(|(k, v)| Ok((fold_nel(k), go_json_node(v, path)?)))
                 .collect::<Result<_, String>>();
             path.pop();
             Node::Map(entries?)

@@ -70,7 +70,12 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
         let new = match event {
             Event::StreamStart => continue,
             Event::StreamEnd => break,
-            Event::DocumentStart(..) => {
+            Event::DocumentStart(_, version) => {
+                if let Some(v) = version
+                    && (v.major != 1 || v.minor != 1)
+                {
+                    return Err("yaml: found incompatible YAML document".to_string());
+                }
                 in_doc = true;
                 continue;
             }
