@@ -43,6 +43,40 @@ fn yaml_err(line: usize, msg: &str) -> String {
     format!("yaml: line {line}: {msg}")
 }
 
+/// A parser error worded and placed as go-yaml words it: libyaml's problem text without the
+/// context; scanner errors give the 1-based line, parser errors libyaml's 0-based one, and a
+/// line 0 is left out.
+fn go_error(info: &str, line: usize) -> String {
+    let first = info.lines().next().unwrap_or("");
+    let problem = match first.split_once(", ") {
+        Some((ctx, rest)) if ctx.starts_with("while ") => rest,
+        _ => first,
+    };
+    let (problem, parser_error) = match problem {
+        p if p.starts_with("unclosed bracket '['") => ("did not find expected ',' or ']'", true),
+        p if p.starts_with("unclosed bracket '{'") => ("did not find expected ',' or '}'", true),
+        "expected ',' or ']'" => ("did not find expected ',' or ']'", true),
+        p if p.starts_with("unclosed quote") => ("found unexpected end of stream", false),
+        p if p.starts_with("unexpected character") || p.starts_with("tabs disallowed") => {
+            ("found character that cannot start any token", false)
+        }
+        p if p.starts_with("did not find expected") || p.starts_with("unexpected EOF") => (p, true),
+        p => (p, false),
+    };
+    let shown = if parser_error {
+        line.saturating_sub(1)
+    } else if line > 1 {
+        line
+    } else {
+        0
+    };
+    if shown == 0 {
+        format!("yaml: {problem}")
+    } else {
+        yaml_err(shown, problem)
+    }
+}
+
 /// Parses the first document of `text` into a node arena; returns the root (None: empty).
 fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     let mut options = Options::default();
@@ -50,6 +84,7 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     options.block_nesting_limit = MAX_DEPTH;
     options.emit_comments = false;
     options.emit_anchor_events = true;
+    options.emit_unresolved_aliases = true;
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut nodes: Vec<Node> = Vec::new();
     let mut anchors: BTreeMap<usize, usize> = BTreeMap::new();
@@ -59,13 +94,7 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     let mut root: Option<usize> = None;
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
-        let (event, span) = item.map_err(|e| {
-            let mut msg = e.info();
-            if let Some(first) = msg.lines().next() {
-                msg = first.to_string();
-            }
-            yaml_err(e.marker().line(), &msg)
-        })?;
+        let (event, span) = item.map_err(|e| go_error(&e.info(), e.marker().line()))?;
         let line = span.start.line();
         let new = match event {
             Event::StreamStart => continue,
@@ -116,6 +145,9 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
                 } else {
                     Node::Map(Vec::new())
                 }
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(format!("yaml: unknown anchor '{name}' referenced"));
             }
             Event::Anchor(id, name) => {
                 names.insert(id, name.into_owned());

@@ -174,3 +174,15 @@ fn deep_nesting_fails_cleanly() {
     let ok = format!("a: {}{}", "[".repeat(300), "]".repeat(300));
     assert!(yaml_to_json(&ok).is_ok());
 }
+
+#[test]
+#[ignore = "prints Go's and this reader's error messages side by side"]
+fn print_errors() {
+    for case in cases(include_str!("testdata/y2j.jsonl")) {
+        if let Some(e) = case.get("err") {
+            let input = case["in"].as_str().unwrap_or_default();
+            let got = yaml_to_json(input).err().unwrap_or_default();
+            println!("{input:?}\n  go:   {e}\n  rust: {got}");
+        }
+    }
+}
