@@ -129,7 +129,6 @@ fn looks_like_json(text: &str) -> bool {
 /// Decodes the stream into documents, in order; stops at the first error.
 fn decode_all(text: &str, first_only: bool) -> Result<Vec<Object>, String> {
     let mut out = Vec::new();
-    let mut yaml_from = 0;
     if looks_like_json(text) {
         let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         loop {
@@ -156,7 +155,7 @@ fn decode_all(text: &str, first_only: bool) -> Result<Vec<Object>, String> {
             }
         }
     }
-    yaml_docs(text, &mut yaml_from, &mut out, first_only)?;
+    yaml_docs(text, &mut out, first_only)?;
     Ok(out)
 }
 
@@ -185,20 +184,14 @@ fn fallback(
     if rest.is_empty() {
         return Err(json_err);
     }
-    let mut from = 0;
-    match yaml_docs(rest, &mut from, &mut out, first_only) {
+    match yaml_docs(rest, &mut out, first_only) {
         Ok(()) => Ok(out),
         Err(_) if out.is_empty() => Err(json_err),
         Err(e) => Err(e),
     }
 }
 
-fn yaml_docs(
-    text: &str,
-    _from: &mut usize,
-    out: &mut Vec<Object>,
-    first_only: bool,
-) -> Result<(), String> {
+fn yaml_docs(text: &str, out: &mut Vec<Object>, first_only: bool) -> Result<(), String> {
     for doc in Docs::new(text) {
         out.push(yaml_doc(&doc?)?);
         if first_only {

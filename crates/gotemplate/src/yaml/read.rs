@@ -380,7 +380,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
         })
     }
     let bytes: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::new();

@@ -186,3 +186,167 @@ fn print_errors() {
         }
     }
 }
+
+/// `sigs.k8s.io/yaml.Marshal` of Go values, as Go prints them.
+#[test]
+fn to_yaml_matches_go() {
+    use crate::value::{Elem, Value};
+    use std::collections::BTreeMap;
+    let f = Value::Float;
+    for (v, want) in [
+        (f(1e19), "10000000000000000000\n"),
+        (f(3.0), "3\n"),
+        (f(0.5), "0.5\n"),
+        (f(1e21), "1e+21\n"),
+        (f(1e-7), "1e-07\n"),
+        (f(1e20), "1e+20\n"),
+        (f(1.5e300), "1.5e+300\n"),
+        (f(-0.0), "0\n"),
+        (f(123456789.0), "123456789\n"),
+        (f(1e6), "1000000\n"),
+        (f(0.1), "0.1\n"),
+        (f(9.223372036854775807e18), "9223372036854776000\n"),
+        (f(1.8446744073709551615e19), "1.8446744073709552e+19\n"),
+        (f(2e19), "2e+19\n"),
+        (Value::Int64(5), "5\n"),
+        (Value::Nil, "null\n"),
+        (Value::string("yes"), "\"yes\"\n"),
+        (Value::typed_list(Elem::String, vec![]), "[]\n"),
+        (Value::map(BTreeMap::new()), "{}\n"),
+        (Value::string("a\u{85}b"), "a b\n"),
+        (Value::string("a \u{85}  \u{85} b"), "|-\n  a\n  b\n"),
+        (Value::string("\u{2028}"), "'\u{2028}'\n"),
+    ] {
+        assert_eq!(to_yaml(&v).as_deref(), Ok(want), "{v:?}");
+    }
+    let inner = Value::typed_map(
+        Elem::String,
+        BTreeMap::from([("z".to_string(), Value::string("1"))]),
+    );
+    let list = Value::list(vec![
+        f(1.5),
+        Value::string("x"),
+        Value::Nil,
+        Value::map(BTreeMap::new()),
+    ]);
+    let m = Value::map(BTreeMap::from([
+        ("b".to_string(), list),
+        ("a".to_string(), inner),
+    ]));
+    assert_eq!(
+        to_yaml(&m).as_deref(),
+        Ok("a:\n  z: \"1\"\nb:\n- 1.5\n- x\n- null\n- {}\n")
+    );
+    assert_eq!(
+        to_yaml(&f(f64::NAN)),
+        Err("error marshaling into JSON: json: unsupported value: NaN".to_string())
+    );
+    assert_eq!(
+        to_yaml(&f(f64::INFINITY)),
+        Err("error marshaling into JSON: json: unsupported value: +Inf".to_string())
+    );
+}
+
+#[test]
+fn to_yaml_cycle_fails() {
+    use crate::value::Value;
+    use std::collections::BTreeMap;
+    let m = Value::map(BTreeMap::new());
+    if let Value::Map(inner) = &m {
+        inner
+            .borrow_mut()
+            .entries
+            .insert("self".to_string(), m.clone());
+    }
+    assert!(to_yaml(&m).is_err());
+    // break the cycle so the test does not leak
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().entries.clear();
+    }
+}
+
+#[test]
+fn templated_scalars_read_back_typed() {
+    // a JSON string is written plain; rendered to `123` it reads back as an integer
+    let v: J = serde_json::json!({"spec": {"replicas": "<< inputs.id >>", "on": "x"}});
+    let text = json_to_yaml(&v);
+    assert_eq!(text, "spec:\n  \"on\": x\n  replicas: << inputs.id >>\n");
+    let rendered = text.replace("<< inputs.id >>", "123");
+    assert_eq!(
+        yaml_to_json(&rendered),
+        Ok(serde_json::json!({"spec": {"on": "x", "replicas": 123}}))
+    );
+    assert_eq!(
+        yaml_to_json("a: yes\nb: 0x1F\nc: 1.0\nd: 1e3\ne: ~"),
+        Ok(serde_json::json!({"a": true, "b": 31, "c": 1, "d": 1000, "e": null}))
+    );
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = J> {
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            any::<i64>().prop_map(J::from),
+            any::<String>().prop_map(J::String),
+            "[ a-z0-9:#'\"\\-\\n.~]{0,12}".prop_map(J::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
+                prop::collection::btree_map(any::<String>(), inner.clone(), 0..5)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+                prop::collection::btree_map("[a-z0-9 ]{0,6}", inner, 0..5)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// What go-yaml reads from Go's JSON text of `v` (a raw NEL in a string is a line break).
+    fn as_go_reads(v: &J) -> J {
+        match v {
+            J::String(s) => J::String(fold_nel(s)),
+            J::Array(a) => J::Array(a.iter().map(as_go_reads).collect()),
+            J::Object(o) => J::Object(
+                o.iter()
+                    .map(|(k, v)| (fold_nel(k), as_go_reads(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn json_round_trips(v in json()) {
+            let text = json_to_yaml(&v);
+            prop_assert_eq!(yaml_to_json(&text), Ok(as_go_reads(&v)), "{}", text);
+        }
+
+        #[test]
+        fn floats_round_trip(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let v = serde_json::json!({"f": f});
+            let back = yaml_to_json(&json_to_yaml(&v)).unwrap_or_default();
+            prop_assert_eq!(back["f"].as_f64(), Some(f));
+        }
+
+        #[test]
+        fn reader_never_panics(s in any::<String>()) {
+            let _ = yaml_to_json(&s);
+            let _ = read_objects(&s);
+            let _ = read_object(&s);
+        }
+
+        #[test]
+        fn reader_never_panics_yamlish(s in "[-:?&*!|>'\"#%@` \\t\\n\\[\\]{},a-c0-9<.~]{0,64}") {
+            let _ = yaml_to_json(&s);
+            let _ = read_objects(&s);
+            let _ = read_object(&s);
+        }
+    }
+}
