@@ -122,6 +122,11 @@ impl Provider {
     }
 }
 
+/// The operator's failure on an inline input whose value is `null`: the value decodes to a
+/// nil `*apiextensionsv1.JSON` that `GetInputs` dereferences.
+pub const NULL_INPUT_PANIC: &str =
+    "panic: runtime error: invalid memory address or nil pointer dereference";
+
 /// `spec.inputs` (or an `--inputs-from` file): a list of objects; `null` is no inputs.
 pub fn inline_inputs(list: &Json) -> Result<Vec<JsonMap<String, Json>>, Error> {
     match list {
@@ -129,6 +134,7 @@ pub fn inline_inputs(list: &Json) -> Result<Vec<JsonMap<String, Json>>, Error> {
         Json::Array(items) => items
             .iter()
             .map(|item| match item {
+                Json::Object(m) if m.values().any(Json::is_null) => Err(err(NULL_INPUT_PANIC)),
                 Json::Object(m) => Ok(m.clone()),
                 // A null list item decodes to an empty input set.
                 Json::Null => Ok(JsonMap::new()),
