@@ -1,0 +1,541 @@
+//! Reading YAML as `sigs.k8s.io/yaml.YAMLToJSON` does: go-yaml v2 decodes the first
+//! document into `interface{}` (YAML 1.1 resolution, merge keys, aliases under go-yaml's
+//! expansion limit), then the value is made JSON-able and marshalled with `encoding/json`.
+use std::collections::{BTreeMap, HashSet};
+
+use granit_parser::{Event, Options, Parser, ScalarStyle};
+
+use super::gofloat::{format_g32, json_number};
+use super::resolve::{self, Scalar};
+
+/// Nesting go-yaml accepts is 10000; this reader stops earlier to keep its recursion small.
+const MAX_DEPTH: usize = 512;
+
+enum Node {
+    Scalar {
+        value: String,
+        plain: bool,
+        tag: Option<String>,
+    },
+    Seq(Vec<usize>),
+    Map(Vec<usize>),
+    Alias {
+        target: usize,
+        name: String,
+    },
+}
+
+/// A decoded Go value (`interface{}` as go-yaml fills it).
+#[derive(Debug, Clone, PartialEq)]
+enum Go {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Go>),
+    /// Keys in first-insertion order; a repeated key keeps its place and takes the new value.
+    Map(Vec<(Go, Go)>),
+}
+
+fn yaml_err(line: usize, msg: &str) -> String {
+    format!("yaml: line {line}: {msg}")
+}
+
+/// A parser error worded and placed as go-yaml words it: libyaml's problem text without the
+/// context; scanner errors give the 1-based line, parser errors libyaml's 0-based one, and a
+/// line 0 is left out.
+fn go_error(info: &str, line: usize) -> String {
+    let first = info.lines().next().unwrap_or("");
+    let problem = match first.split_once(", ") {
+        Some((ctx, rest)) if ctx.starts_with("while ") => rest,
+        _ => first,
+    };
+    let (problem, parser_error) = match problem {
+        p if p.starts_with("unclosed bracket '['") => ("did not find expected ',' or ']'", true),
+        p if p.starts_with("unclosed bracket '{'") => ("did not find expected ',' or '}'", true),
+        "expected ',' or ']'" => ("did not find expected ',' or ']'", true),
+        p if p.starts_with("unclosed quote") => ("found unexpected end of stream", false),
+        p if p.starts_with("unexpected character") || p.starts_with("tabs disallowed") => {
+            ("found character that cannot start any token", false)
+        }
+        p if p.starts_with("did not find expected") || p.starts_with("unexpected EOF") => (p, true),
+        p => (p, false),
+    };
+    let shown = if parser_error {
+        line.saturating_sub(1)
+    } else if line > 1 {
+        line
+    } else {
+        0
+    };
+    if shown == 0 {
+        format!("yaml: {problem}")
+    } else {
+        yaml_err(shown, problem)
+    }
+}
+
+/// Parses the first document of `text` into a node arena; returns the root (None: empty).
+fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
+    let mut options = Options::default();
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    options.emit_comments = false;
+    options.emit_anchor_events = true;
+    options.emit_unresolved_aliases = true;
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut anchors: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut names: BTreeMap<usize, String> = BTreeMap::new();
+    // open collections: arena index
+    let mut stack: Vec<usize> = Vec::new();
+    let mut root: Option<usize> = None;
+    let mut in_doc = false;
+    while let Some(item) = parser.next_event() {
+        let (event, span) = item.map_err(|e| go_error(&e.info(), e.marker().line()))?;
+        let line = span.start.line();
+        let new = match event {
+            Event::StreamStart => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_, version) => {
+                if let Some(v) = version
+                    && (v.major != 1 || v.minor != 1)
+                {
+                    return Err("yaml: found incompatible YAML document".to_string());
+                }
+                in_doc = true;
+                continue;
+            }
+            Event::DocumentEnd => {
+                if in_doc {
+                    break;
+                }
+                continue;
+            }
+            Event::Alias(id) => {
+                let target = anchors
+                    .get(&id)
+                    .copied()
+                    .ok_or_else(|| yaml_err(line, "unknown anchor referenced"))?;
+                Node::Alias {
+                    target,
+                    name: names.get(&id).cloned().unwrap_or_default(),
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let idx = nodes.len();
+                if anchor != 0 {
+                    anchors.insert(anchor, idx);
+                }
+                Node::Scalar {
+                    value: value.into_owned(),
+                    plain: style == ScalarStyle::Plain,
+                    tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
+                }
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                let idx = nodes.len();
+                if anchor != 0 {
+                    anchors.insert(anchor, idx);
+                }
+                if matches!(event, Event::SequenceStart(..)) {
+                    Node::Seq(Vec::new())
+                } else {
+                    Node::Map(Vec::new())
+                }
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(format!("yaml: unknown anchor '{name}' referenced"));
+            }
+            Event::Anchor(id, name) => {
+                names.insert(id, name.into_owned());
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+                continue;
+            }
+            _ => continue,
+        };
+        let idx = nodes.len();
+        let opens = matches!(new, Node::Seq(_) | Node::Map(_));
+        nodes.push(new);
+        match stack.last().and_then(|&p| nodes.get_mut(p)) {
+            Some(Node::Seq(children) | Node::Map(children)) => children.push(idx),
+            _ => {
+                if root.is_none() {
+                    root = Some(idx);
+                }
+            }
+        }
+        if opens {
+            stack.push(idx);
+        }
+    }
+    Ok((nodes, root))
+}
+
+/// go-yaml's limit on alias expansion: the share of decoded nodes reached through aliases.
+fn allowed_alias_ratio(decode_count: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    if decode_count <= LOW {
+        0.99
+    } else if decode_count >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((decode_count - LOW) as f64 / (HIGH - LOW) as f64)
+    }
+}
+
+struct Decoder<'a> {
+    nodes: &'a [Node],
+    decode_count: usize,
+    alias_count: usize,
+    alias_depth: usize,
+    active: HashSet<usize>,
+    depth: usize,
+}
+
+fn go_key_eq(a: &Go, b: &Go) -> bool {
+    match (a, b) {
+        (Go::Float(x), Go::Float(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn set_key(map: &mut Vec<(Go, Go)>, key: Go, value: Go) {
+    if let Some(slot) = map.iter_mut().find(|(k, _)| go_key_eq(k, &key)) {
+        slot.1 = value;
+    } else {
+        map.push((key, value));
+    }
+}
+
+const WANT_MAP: &str = "yaml: map merge requires map or sequence of maps as the value";
+
+impl Decoder<'_> {
+    fn node(&self, idx: usize) -> Result<&Node, String> {
+        self.nodes
+            .get(idx)
+            .ok_or_else(|| "yaml: internal error: missing node".to_string())
+    }
+
+    /// Counts one decoded node, as go-yaml does, and enforces its alias-expansion limit.
+    fn count(&mut self) -> Result<(), String> {
+        self.decode_count += 1;
+        if self.alias_depth > 0 {
+            self.alias_count += 1;
+        }
+        if self.alias_count > 100
+            && self.decode_count > 1000
+            && self.alias_count as f64 / self.decode_count as f64
+                > allowed_alias_ratio(self.decode_count)
+        {
+            return Err("yaml: document contains excessive aliasing".to_string());
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("yaml: exceeded max depth of {MAX_DEPTH}"));
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, idx: usize) -> Result<Go, String> {
+        self.enter()?;
+        let r = self.decode_inner(idx);
+        self.depth -= 1;
+        r
+    }
+
+    fn decode_inner(&mut self, idx: usize) -> Result<Go, String> {
+        self.count()?;
+        match self.node(idx)? {
+            Node::Alias { target, name } => {
+                let (target, name) = (*target, name.clone());
+                self.with_alias(idx, &name, |d| d.decode(target))
+            }
+            Node::Scalar { value, plain, tag } => scalar(value, *plain, tag.as_deref()),
+            Node::Seq(children) => {
+                let children = children.clone();
+                let mut out = Vec::with_capacity(children.len());
+                for c in children {
+                    out.push(self.decode(c)?);
+                }
+                Ok(Go::Seq(out))
+            }
+            Node::Map(_) => {
+                let mut out = Vec::new();
+                self.mapping_into(idx, &mut out)?;
+                Ok(Go::Map(out))
+            }
+        }
+    }
+
+    fn with_alias<T>(
+        &mut self,
+        idx: usize,
+        name: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<T, String> {
+        if !self.active.insert(idx) {
+            return Err(format!("yaml: anchor '{name}' value contains itself"));
+        }
+        self.alias_depth += 1;
+        let r = f(self);
+        self.alias_depth -= 1;
+        self.active.remove(&idx);
+        r
+    }
+
+    /// A mapping node decoded into an existing map (go-yaml's `mapping` on a map value).
+    fn mapping_into(&mut self, idx: usize, out: &mut Vec<(Go, Go)>) -> Result<(), String> {
+        let children = match self.node(idx)? {
+            Node::Map(c) => c.clone(),
+            _ => return Err(WANT_MAP.to_string()),
+        };
+        for pair in children.chunks(2) {
+            let [k, v] = pair else { break };
+            if self.is_merge(*k)? {
+                self.merge(*v, out)?;
+                continue;
+            }
+            let key = self.decode(*k)?;
+            if matches!(key, Go::Seq(_) | Go::Map(_)) {
+                return Err(format!("yaml: invalid map key: {}", go_print(&key)));
+            }
+            let value = self.decode(*v)?;
+            set_key(out, key, value);
+        }
+        Ok(())
+    }
+
+    fn is_merge(&self, idx: usize) -> Result<bool, String> {
+        Ok(match self.node(idx)? {
+            Node::Scalar { value, plain, tag } => {
+                value == "<<"
+                    && ((*plain && tag.is_none()) || tag.as_deref() == Some(resolve::MERGE))
+            }
+            _ => false,
+        })
+    }
+
+    /// Decodes a merge source into `out`, counted as go-yaml counts it.
+    fn merge_one(&mut self, idx: usize, out: &mut Vec<(Go, Go)>) -> Result<(), String> {
+        self.enter()?;
+        let r = self.merge_one_inner(idx, out);
+        self.depth -= 1;
+        r
+    }
+
+    fn merge_one_inner(&mut self, idx: usize, out: &mut Vec<(Go, Go)>) -> Result<(), String> {
+        self.count()?;
+        match self.node(idx)? {
+            Node::Alias { target, name } => {
+                let (target, name) = (*target, name.clone());
+                if !matches!(self.node(target)?, Node::Map(_)) {
+                    return Err(WANT_MAP.to_string());
+                }
+                self.with_alias(idx, &name, |d| d.merge_one(target, out))
+            }
+            Node::Map(_) => self.mapping_into(idx, out),
+            _ => Err(WANT_MAP.to_string()),
+        }
+    }
+
+    fn merge(&mut self, idx: usize, out: &mut Vec<(Go, Go)>) -> Result<(), String> {
+        match self.node(idx)? {
+            Node::Map(_) | Node::Alias { .. } => self.merge_one(idx, out),
+            Node::Seq(children) => {
+                let children = children.clone();
+                for &c in children.iter().rev() {
+                    match self.node(c)? {
+                        Node::Map(_) | Node::Alias { .. } => self.merge_one(c, out)?,
+                        _ => return Err(WANT_MAP.to_string()),
+                    }
+                }
+                Ok(())
+            }
+            Node::Scalar { .. } => Err(WANT_MAP.to_string()),
+        }
+    }
+}
+
+/// Go's standard base64 decoding (line breaks ignored).
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    }
+    let bytes: Vec<u8> = s.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
+    if !bytes.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let chunks = bytes.chunks(4);
+    let last = chunks.len().saturating_sub(1);
+    for (n, chunk) in chunks.enumerate() {
+        let pad = chunk.iter().rev().take_while(|&&b| b == b'=').count();
+        if pad > 2 || (pad > 0 && n != last) {
+            return None;
+        }
+        let mut acc = 0u32;
+        for &b in &chunk[..4 - pad] {
+            acc = (acc << 6) | val(b)?;
+        }
+        acc <<= 6 * pad as u32;
+        let [_, b1, b2, b3] = acc.to_be_bytes();
+        out.push(b1);
+        if pad < 2 {
+            out.push(b2);
+        }
+        if pad < 1 {
+            out.push(b3);
+        }
+    }
+    Some(out)
+}
+
+fn scalar(value: &str, plain: bool, tag: Option<&str>) -> Result<Go, String> {
+    // granit reports a bare `!` (non-specific tag) as a tag; go-yaml leaves such scalars
+    // strings too (the tag is not one it resolves).
+    if tag.is_none() && !plain {
+        return Ok(Go::Str(value.to_string()));
+    }
+    let tag = tag.unwrap_or("");
+    if tag == resolve::BINARY {
+        let data = base64_decode(value)
+            .ok_or_else(|| "yaml: !!binary value contains invalid base64 data".to_string())?;
+        return Ok(Go::Str(String::from_utf8_lossy(&data).into_owned()));
+    }
+    Ok(
+        match resolve::resolve(tag, value).map_err(|e| format!("yaml: {e}"))? {
+            Scalar::Null => Go::Null,
+            Scalar::Bool(b) => Go::Bool(b),
+            Scalar::Int(i) => Go::Int(i),
+            Scalar::Uint(u) => Go::Uint(u),
+            Scalar::Float(f) => Go::Float(f),
+            Scalar::Str(s) => Go::Str(s),
+            Scalar::Merge => Go::Str("<<".to_string()),
+            Scalar::Timestamp(_) => Go::Str(value.to_string()),
+        },
+    )
+}
+
+/// A short Go-like rendering of a value, for error messages.
+fn go_print(v: &Go) -> String {
+    match v {
+        Go::Null => "<nil>".to_string(),
+        Go::Bool(b) => b.to_string(),
+        Go::Int(i) => i.to_string(),
+        Go::Uint(u) => format!("0x{u:x}"),
+        Go::Float(f) => super::gofloat::format_g64(*f),
+        Go::Str(s) => format!("{s:?}"),
+        Go::Seq(items) => format!(
+            "[]interface {{}}{{{}}}",
+            items.iter().map(go_print).collect::<Vec<_>>().join(", ")
+        ),
+        Go::Map(entries) => format!(
+            "map[interface {{}}]interface {{}}{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", go_print(k), go_print(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn go_type(v: &Go) -> &'static str {
+    match v {
+        Go::Null => "%!s(<nil>)",
+        Go::Bool(_) => "bool",
+        Go::Int(_) => "int",
+        Go::Uint(_) => "uint64",
+        Go::Float(_) => "float64",
+        Go::Str(_) => "string",
+        Go::Seq(_) => "[]interface {}",
+        Go::Map(_) => "map[interface {}]interface {}",
+    }
+}
+
+/// `convertToJSONableObject`, `json.Marshal` and the Kubernetes JSON decoder in one step.
+fn to_json(v: Go) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match v {
+        Go::Null => J::Null,
+        Go::Bool(b) => J::Bool(b),
+        Go::Int(i) => J::from(i),
+        Go::Uint(u) => match i64::try_from(u) {
+            Ok(i) => J::from(i),
+            Err(_) => json_number(u as f64).unwrap_or(J::Null),
+        },
+        Go::Float(f) => json_number(f).ok_or_else(|| {
+            let s = super::gofloat::format_g64(f);
+            format!("json: unsupported value: {s}")
+        })?,
+        Go::Str(s) => J::String(s),
+        Go::Seq(items) => J::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Go::Map(entries) => {
+            let mut out = serde_json::Map::new();
+            let mut sorted: BTreeMap<String, J> = BTreeMap::new();
+            for (k, v) in entries {
+                let key = match &k {
+                    Go::Str(s) => s.clone(),
+                    Go::Int(i) => i.to_string(),
+                    Go::Bool(b) => b.to_string(),
+                    Go::Float(f) => match format_g32(*f).as_str() {
+                        "+Inf" => ".inf".to_string(),
+                        "-Inf" => "-.inf".to_string(),
+                        "NaN" => ".nan".to_string(),
+                        s => s.to_string(),
+                    },
+                    other => {
+                        return Err(format!(
+                            "unsupported map key of type: {}, key: {}, value: {}",
+                            go_type(other),
+                            go_print(other),
+                            go_print(&v)
+                        ));
+                    }
+                };
+                sorted.insert(key, to_json(v)?);
+            }
+            out.extend(sorted);
+            J::Object(out)
+        }
+    })
+}
+
+/// `sigs.k8s.io/yaml.YAMLToJSON` of the first document, decoded as Kubernetes decodes JSON.
+/// Errors are go-yaml's and encoding/json's, without the caller's prefix.
+pub fn yaml_to_json(text: &str) -> Result<serde_json::Value, String> {
+    let (nodes, root) = parse(text)?;
+    let Some(root) = root else {
+        return Ok(serde_json::Value::Null);
+    };
+    let mut d = Decoder {
+        nodes: &nodes,
+        decode_count: 0,
+        alias_count: 0,
+        alias_depth: 0,
+        active: HashSet::new(),
+        depth: 0,
+    };
+    // the document node counts too
+    d.count()?;
+    let go = d.decode(root)?;
+    to_json(go)
+}

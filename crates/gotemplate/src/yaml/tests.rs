@@ -1,0 +1,352 @@
+//! Cases checked against the Go libraries (`testdata/*.jsonl`: one case a line, with the
+//! input and what Go returned, `out` or `err`), plus properties.
+use super::*;
+use serde_json::Value as J;
+
+/// Inputs where this implementation knowingly differs from Go (see the module docs).
+const KNOWN: &[&str] = &[
+    // serde_json reads `-0` and `-0.0` alike; go-yaml reads the first as an integer
+    "-0.0",
+    "{\"n\": -0.0}",
+    // go-yaml rejects a tab that starts a block-context token; granit-parser allows it
+    "\tb: 1",
+];
+
+fn cases(data: &str) -> Vec<J> {
+    data.lines()
+        .filter_map(|l| serde_json::from_str::<J>(l).ok())
+        .filter(|c| {
+            let input = c["in"].as_str().unwrap_or_default();
+            // deeper than this reader's nesting limit (go-yaml allows 10000)
+            !KNOWN.contains(&input) && !input.contains(&"[".repeat(600))
+        })
+        .collect()
+}
+
+/// Go's JSON text as the Kubernetes decoder types numbers.
+fn k8s_json(text: &str) -> J {
+    fn fix(v: J) -> J {
+        match v {
+            J::Number(n) if n.as_f64() == Some(0.0) => J::from(0),
+            J::Number(n) if n.as_i64().is_none() => n
+                .as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(J::Null, J::Number),
+            J::Number(n) => {
+                // "1.0"-like text cannot come from Go's encoder; integers stay integers
+                J::Number(n)
+            }
+            J::Array(a) => J::Array(a.into_iter().map(fix).collect()),
+            J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, fix(v))).collect()),
+            other => other,
+        }
+    }
+    fix(serde_json::from_str(text).unwrap_or(J::Null))
+}
+
+#[test]
+fn json_to_yaml_matches_go() {
+    let mut bad = Vec::new();
+    let all = cases(include_str!("testdata/j2y.jsonl"));
+    assert!(all.len() > 100);
+    for case in all {
+        let input = case["in"].as_str().unwrap_or_default();
+        // serde_json rounds integers beyond 2^64 differently from Go's ParseFloat
+        let Ok(v) = serde_json::from_str::<J>(input) else {
+            continue;
+        };
+        if input.contains("123456789012345678901234") {
+            continue;
+        }
+        if case.get("err").is_some() {
+            continue;
+        }
+        let want = case["out"].as_str().unwrap_or_default();
+        let got = json_to_yaml(&v);
+        if got != want {
+            bad.push(format!("{input}\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn yaml_to_json_matches_go() {
+    let mut bad = Vec::new();
+    for case in cases(include_str!("testdata/y2j.jsonl")) {
+        let input = case["in"].as_str().unwrap_or_default();
+        let got = yaml_to_json(input);
+        match (case.get("err"), got) {
+            (Some(_), Err(_)) => {}
+            (Some(e), Ok(v)) => bad.push(format!("{input:?}\n  want err {e}\n  got  {v}")),
+            (None, Err(e)) => bad.push(format!("{input:?}\n  want {}\n  got err {e}", case["out"])),
+            (None, Ok(v)) => {
+                let want = k8s_json(case["out"].as_str().unwrap_or("null"));
+                if v != want {
+                    bad.push(format!("{input:?}\n  want {want}\n  got  {v}"));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+/// Equality where numbers compare by value (Go's output of a float64 1 is `1`), and an
+/// empty object equals `null` (Go's empty Unstructured).
+fn loose_eq(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
+        (J::Object(o), J::Null) | (J::Null, J::Object(o)) => o.is_empty(),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(p, q))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| loose_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn objects_match(data: &str, read: impl Fn(&str) -> Result<Vec<J>, String>) {
+    let mut bad = Vec::new();
+    for case in cases(data) {
+        let input = case["in"].as_str().unwrap_or_default();
+        let got = read(input);
+        match (case.get("err"), got) {
+            (Some(_), Err(_)) => {}
+            (Some(e), Ok(v)) => bad.push(format!("{input:?}\n  want err {e}\n  got  {v:?}")),
+            (None, Err(e)) => bad.push(format!("{input:?}\n  want {}\n  got err {e}", case["out"])),
+            (None, Ok(v)) => {
+                let want: Vec<J> = match &case["out"] {
+                    J::Array(a) => a
+                        .iter()
+                        .map(|s| k8s_json(s.as_str().unwrap_or("null")))
+                        .collect(),
+                    J::String(s) => vec![k8s_json(s)],
+                    _ => Vec::new(),
+                };
+                if !loose_eq(&J::Array(v.clone()), &J::Array(want.clone())) {
+                    bad.push(format!("{input:?}\n  want {want:?}\n  got  {v:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} mismatches:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn read_objects_matches_go() {
+    objects_match(include_str!("testdata/objs.jsonl"), |s| {
+        read_objects(s).map(|v| v.into_iter().map(J::Object).collect())
+    });
+}
+
+#[test]
+fn read_object_matches_go() {
+    objects_match(include_str!("testdata/obj.jsonl"), |s| {
+        read_object(s).map(|o| vec![J::Object(o)])
+    });
+}
+
+#[test]
+fn deep_nesting_fails_cleanly() {
+    let deep = format!("a: {}{}", "[".repeat(600), "]".repeat(600));
+    assert!(yaml_to_json(&deep).is_err());
+    let deep = format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(yaml_to_json(&deep).is_err());
+    let ok = format!("a: {}{}", "[".repeat(300), "]".repeat(300));
+    assert!(yaml_to_json(&ok).is_ok());
+}
+
+#[test]
+#[ignore = "prints Go's and this reader's error messages side by side"]
+fn print_errors() {
+    for case in cases(include_str!("testdata/y2j.jsonl")) {
+        if let Some(e) = case.get("err") {
+            let input = case["in"].as_str().unwrap_or_default();
+            let got = yaml_to_json(input).err().unwrap_or_default();
+            println!("{input:?}\n  go:   {e}\n  rust: {got}");
+        }
+    }
+}
+
+/// `sigs.k8s.io/yaml.Marshal` of Go values, as Go prints them.
+#[test]
+fn to_yaml_matches_go() {
+    use crate::value::{Elem, Value};
+    use std::collections::BTreeMap;
+    let f = Value::Float;
+    for (v, want) in [
+        (f(1e19), "10000000000000000000\n"),
+        (f(3.0), "3\n"),
+        (f(0.5), "0.5\n"),
+        (f(1e21), "1e+21\n"),
+        (f(1e-7), "1e-07\n"),
+        (f(1e20), "1e+20\n"),
+        (f(1.5e300), "1.5e+300\n"),
+        (f(-0.0), "0\n"),
+        (f(123456789.0), "123456789\n"),
+        (f(1e6), "1000000\n"),
+        (f(0.1), "0.1\n"),
+        (f(9_223_372_036_854_775_808.0), "9223372036854776000\n"),
+        (f(18_446_744_073_709_551_616.0), "1.8446744073709552e+19\n"),
+        (f(2e19), "2e+19\n"),
+        (Value::Int64(5), "5\n"),
+        (Value::Nil, "null\n"),
+        (Value::string("yes"), "\"yes\"\n"),
+        (Value::typed_list(Elem::String, vec![]), "[]\n"),
+        (Value::map(BTreeMap::new()), "{}\n"),
+        (Value::string("a\u{85}b"), "a b\n"),
+        (Value::string("a \u{85}  \u{85} b"), "|-\n  a\n  b\n"),
+        (Value::string("\u{2028}"), "'\u{2028}'\n"),
+    ] {
+        assert_eq!(to_yaml(&v).as_deref(), Ok(want), "{v:?}");
+    }
+    let inner = Value::typed_map(
+        Elem::String,
+        BTreeMap::from([("z".to_string(), Value::string("1"))]),
+    );
+    let list = Value::list(vec![
+        f(1.5),
+        Value::string("x"),
+        Value::Nil,
+        Value::map(BTreeMap::new()),
+    ]);
+    let m = Value::map(BTreeMap::from([
+        ("b".to_string(), list),
+        ("a".to_string(), inner),
+    ]));
+    assert_eq!(
+        to_yaml(&m).as_deref(),
+        Ok("a:\n  z: \"1\"\nb:\n- 1.5\n- x\n- null\n- {}\n")
+    );
+    assert_eq!(
+        to_yaml(&f(f64::NAN)),
+        Err("error marshaling into JSON: json: unsupported value: NaN".to_string())
+    );
+    assert_eq!(
+        to_yaml(&f(f64::INFINITY)),
+        Err("error marshaling into JSON: json: unsupported value: +Inf".to_string())
+    );
+}
+
+#[test]
+fn to_yaml_cycle_fails() {
+    use crate::value::Value;
+    use std::collections::BTreeMap;
+    let m = Value::map(BTreeMap::new());
+    if let Value::Map(inner) = &m {
+        inner
+            .borrow_mut()
+            .entries
+            .insert("self".to_string(), m.clone());
+    }
+    assert!(to_yaml(&m).is_err());
+    // break the cycle so the test does not leak
+    if let Value::Map(inner) = &m {
+        inner.borrow_mut().entries.clear();
+    }
+}
+
+#[test]
+fn templated_scalars_read_back_typed() {
+    // a JSON string is written plain; rendered to `123` it reads back as an integer
+    let v: J = serde_json::json!({"spec": {"replicas": "<< inputs.id >>", "on": "x"}});
+    let text = json_to_yaml(&v);
+    assert_eq!(text, "spec:\n  \"on\": x\n  replicas: << inputs.id >>\n");
+    let rendered = text.replace("<< inputs.id >>", "123");
+    assert_eq!(
+        yaml_to_json(&rendered),
+        Ok(serde_json::json!({"spec": {"on": "x", "replicas": 123}}))
+    );
+    assert_eq!(
+        yaml_to_json("a: yes\nb: 0x1F\nc: 1.0\nd: 1e3\ne: ~"),
+        Ok(serde_json::json!({"a": true, "b": 31, "c": 1, "d": 1000, "e": null}))
+    );
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = J> {
+        let leaf = prop_oneof![
+            Just(J::Null),
+            any::<bool>().prop_map(J::Bool),
+            any::<i64>().prop_map(J::from),
+            any::<String>().prop_map(J::String),
+            "[ a-z0-9:#'\"\\-\\n.~]{0,12}".prop_map(J::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(J::Array),
+                prop::collection::btree_map(any::<String>(), inner.clone(), 0..5)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+                prop::collection::btree_map("[a-z0-9 ]{0,6}", inner, 0..5)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// What go-yaml reads from Go's JSON text of `v` (a raw NEL in a string is a line break).
+    fn as_go_reads(v: &J) -> J {
+        match v {
+            J::String(s) => J::String(fold_nel(s)),
+            J::Array(a) => J::Array(a.iter().map(as_go_reads).collect()),
+            J::Object(o) => J::Object(
+                o.iter()
+                    .map(|(k, v)| (fold_nel(k), as_go_reads(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn json_round_trips(v in json()) {
+            let text = json_to_yaml(&v);
+            prop_assert_eq!(yaml_to_json(&text), Ok(as_go_reads(&v)), "{}", text);
+        }
+
+        #[test]
+        fn floats_round_trip(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let v = serde_json::json!({"f": f});
+            let back = yaml_to_json(&json_to_yaml(&v)).unwrap_or_default();
+            prop_assert_eq!(back["f"].as_f64(), Some(f));
+        }
+
+        #[test]
+        fn reader_never_panics(s in any::<String>()) {
+            let _ = yaml_to_json(&s);
+            let _ = read_objects(&s);
+            let _ = read_object(&s);
+        }
+
+        #[test]
+        fn reader_never_panics_yamlish(s in "[-:?&*!|>'\"#%@` \\t\\n\\[\\]{},a-c0-9<.~]{0,64}") {
+            let _ = yaml_to_json(&s);
+            let _ = read_objects(&s);
+            let _ = read_object(&s);
+        }
+    }
+}
