@@ -3,6 +3,7 @@
 //! the objects per environment, or the difference with what is applied now. Nothing in the
 //! cluster is changed; a manifest with `--inputs` (or without `inputsFrom`) needs no cluster.
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::io::Read;
 use std::process::ExitCode;
 

@@ -9,9 +9,34 @@ use crate::error::{Error, Result};
 pub const NONE: &str = "<none>";
 pub const FORBIDDEN: &str = "<forbidden>";
 
+/// JSON with every character unsafe for a terminal escaped: serde_json escapes C0 controls but
+/// writes C1 controls, DEL and bidirectional marks as they are. Outside strings JSON holds no
+/// such character, so escaping them everywhere keeps the document and its values the same.
+pub fn safe_json(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c != '\n' && crate::sanitize::is_unsafe(c))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && crate::sanitize::is_unsafe(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Other(format!("cannot encode JSON: {e}")))?;
+    let text = safe_json(&text);
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     Ok(())
