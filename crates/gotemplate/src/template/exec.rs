@@ -12,13 +12,9 @@ use std::rc::Rc;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe};
 use super::print::{sprint, sprint_value, sprintf, sprintln, write_plain};
 use super::quote::{is_print, quote};
-use super::{Error, MAX_TEMPLATE_DEPTH, Template};
+use super::{Error, MAX_TEMPLATE_DEPTH, StackGuard, Template};
 use crate::func::{Env, Func, Ty};
 use crate::value::{Elem, Value};
-
-/// How deeply evaluation may recurse (lists, pipelines and template calls together), so that
-/// a hostile template ends in an error instead of a stack overflow.
-const MAX_NEST: usize = 3000;
 
 /// A value during evaluation, as Go's `reflect.Value` sees it.
 #[derive(Clone, Debug)]
@@ -250,7 +246,7 @@ struct State<'t> {
     out: String,
     env: &'t Value,
     depth: usize,
-    nest: usize,
+    stack: StackGuard,
 }
 
 pub(crate) fn execute(t: &Template, dot: &Value, env: &Value) -> R<String> {
@@ -273,7 +269,7 @@ pub(crate) fn execute(t: &Template, dot: &Value, env: &Value) -> R<String> {
         out: String::with_capacity(t.text.len()),
         env,
         depth: 0,
-        nest: 0,
+        stack: StackGuard::new(),
     };
     s.walk_list(&dot, root)?;
     Ok(s.out)
@@ -318,12 +314,10 @@ impl<'t> State<'t> {
         )))
     }
 
-    fn enter(&mut self) -> R<()> {
-        self.nest += 1;
-        if self.nest > MAX_NEST {
-            return self.errorf(format!(
-                "exceeded maximum template depth ({MAX_TEMPLATE_DEPTH})"
-            ));
+    /// Stops a recursion that would overflow the stack (Go's stacks grow; ours do not).
+    fn enter(&self) -> R<()> {
+        if self.stack.exhausted() {
+            return self.errorf("exceeded maximum nesting depth");
         }
         Ok(())
     }
@@ -333,11 +327,9 @@ impl<'t> State<'t> {
         for n in &list.nodes {
             let f = self.walk(dot, n)?;
             if f != Flow::Normal {
-                self.nest -= 1;
                 return Ok(f);
             }
         }
-        self.nest -= 1;
         Ok(Flow::Normal)
     }
 
@@ -555,7 +547,6 @@ impl<'t> State<'t> {
                 self.vars.push((d.as_str(), v.clone()));
             }
         }
-        self.nest -= 1;
         Ok(v)
     }
 

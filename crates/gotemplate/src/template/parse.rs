@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, is_empty_list};
 use super::lex::{Item, ItemType, LexOptions, lex};
 use super::quote::{quote, unquote, unquote_char};
-use super::{Error, MAX_PARSE_DEPTH};
+use super::{Error, MAX_PARSE_DEPTH, StackGuard};
 use crate::func::FuncMap;
 
 /// The names of the builtin functions (Go's `builtins()`).
@@ -39,6 +39,7 @@ struct Parser<'a> {
     range_depth: usize,
     action_line: usize,
     depth: usize,
+    stack: StackGuard,
     trees: HashMap<String, List>,
 }
 
@@ -67,6 +68,7 @@ pub(crate) fn parse(
         range_depth: 0,
         action_line: 0,
         depth: 0,
+        stack: StackGuard::new(),
         trees: HashMap::new(),
     };
     let root = p.parse_root()?;
@@ -160,7 +162,7 @@ impl Parser<'_> {
     }
 
     fn enter(&mut self) -> R<()> {
-        if self.depth >= MAX_PARSE_DEPTH {
+        if self.depth >= MAX_PARSE_DEPTH || self.stack.exhausted() {
             return self.errorf("max expression depth exceeded");
         }
         self.depth += 1;
@@ -233,15 +235,14 @@ impl Parser<'_> {
     }
 
     fn item_list(&mut self) -> R<(List, Parsed)> {
-        self.enter()?;
+        if self.stack.exhausted() {
+            return self.errorf("max expression depth exceeded");
+        }
         let mut nodes = Vec::new();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
                 Parsed::Node(n) => nodes.push(n),
-                end => {
-                    self.depth -= 1;
-                    return Ok((List { nodes }, end));
-                }
+                end => return Ok((List { nodes }, end)),
             }
         }
         self.errorf("unexpected EOF")
@@ -334,15 +335,11 @@ impl Parser<'_> {
             Parsed::Else => {
                 if context == "if" && self.peek().typ == ItemType::If {
                     self.next();
-                    self.enter()?;
                     let n = self.if_control()?;
-                    self.depth -= 1;
                     Some(List { nodes: vec![n] })
                 } else if context == "with" && self.peek().typ == ItemType::With {
                     self.next();
-                    self.enter()?;
                     let n = self.with_control()?;
-                    self.depth -= 1;
                     Some(List { nodes: vec![n] })
                 } else {
                     let (l, n) = self.item_list()?;
