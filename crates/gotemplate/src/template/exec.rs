@@ -489,13 +489,11 @@ impl<'t> State<'t> {
                 return self.errorf(format!("range can't iterate over {}", sprint_value(v)));
             }
         };
-        if !ran {
-            if let Some(e) = &b.else_list {
-                self.vars.truncate(mark);
-                let f = self.walk_list(dot, e)?;
-                self.vars.truncate(outer);
-                return Ok(f);
-            }
+        if !ran && let Some(e) = &b.else_list {
+            self.vars.truncate(mark);
+            let f = self.walk_list(dot, e)?;
+            self.vars.truncate(outer);
+            return Ok(f);
         }
         self.vars.truncate(outer);
         Ok(Flow::Normal)
@@ -586,7 +584,10 @@ impl<'t> State<'t> {
                     Arg::Nil { .. } => self.errorf("nil is not a command"),
                     Arg::Number { num, .. } => self.ideal_constant(num),
                     Arg::String { text, .. } => Ok(Ev::Conc(Value::String(text.clone()))),
-                    _ => self.errorf(format!("can't evaluate command {}", quote(&first.to_string()))),
+                    _ => self.errorf(format!(
+                        "can't evaluate command {}",
+                        quote(&first.to_string())
+                    )),
                 }
             }
         }
@@ -811,8 +812,7 @@ impl<'t> State<'t> {
         let result = match callee {
             Callee::User(f) => {
                 let env = Env { env: self.env };
-                (f.body)(&env, argv.into_iter().map(Ev::into_value).collect())
-                    .map(Ev::from_result)
+                (f.body)(&env, argv.into_iter().map(Ev::into_value).collect()).map(Ev::from_result)
             }
             Callee::Builtin(b) => call_builtin(b, argv, &callee_name),
         };
@@ -872,9 +872,7 @@ impl<'t> State<'t> {
             }
             Arg::Variable { .. } => self.eval_variable_node(dot, n, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
-            Arg::Identifier { name, .. } => {
-                self.eval_function(dot, n, name, At::Arg(n), &[], None)
-            }
+            Arg::Identifier { name, .. } => self.eval_function(dot, n, name, At::Arg(n), &[], None),
             Arg::Chain { .. } => self.eval_chain_node(dot, n, &[], None),
             _ => self.eval_empty_interface(dot, n),
         }
@@ -995,7 +993,10 @@ fn call_builtin(b: Builtin, argv: Vec<Ev>, callee_name: &str) -> Result<Ev, Stri
             let f = first();
             match f.concrete() {
                 None => Err("call of nil".to_string()),
-                Some(v) => Err(format!("non-function {callee_name} of type {}", v.go_type())),
+                Some(v) => Err(format!(
+                    "non-function {callee_name} of type {}",
+                    v.go_type()
+                )),
             }
         }
     }
@@ -1041,7 +1042,12 @@ fn index_arg(index: &Ev, cap: usize) -> Result<usize, String> {
     let x = match index.concrete() {
         Some(Value::Int(x) | Value::Int64(x)) => *x,
         None => return Err("cannot index slice/array with nil".to_string()),
-        Some(v) => return Err(format!("cannot index slice/array with type {}", v.go_type())),
+        Some(v) => {
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                v.go_type()
+            ));
+        }
     };
     if x < 0 || x as u64 > cap as u64 {
         return Err(format!("index out of range: {x}"));
@@ -1148,10 +1154,9 @@ fn slice(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
             let bytes = s.as_bytes().get(idx[0]..idx[1]).unwrap_or(&[]);
             Value::String(String::from_utf8_lossy(bytes).into_owned())
         }
-        Value::List(l) => Value::typed_list(
-            l.elem,
-            l.items.get(idx[0]..idx[1]).unwrap_or(&[]).to_vec(),
-        ),
+        Value::List(l) => {
+            Value::typed_list(l.elem, l.items.get(idx[0]..idx[1]).unwrap_or(&[]).to_vec())
+        }
         _ => Value::Nil,
     }))
 }
@@ -1210,10 +1215,9 @@ fn eq(a1: &Ev, rest: &[Ev]) -> Result<bool, String> {
             match (a1, a) {
                 (Some(Value::Bool(x)), Some(Value::Bool(y))) => x == y,
                 (Some(Value::Float(x)), Some(Value::Float(y))) => x == y,
-                (
-                    Some(Value::Int(x) | Value::Int64(x)),
-                    Some(Value::Int(y) | Value::Int64(y)),
-                ) => x == y,
+                (Some(Value::Int(x) | Value::Int64(x)), Some(Value::Int(y) | Value::Int64(y))) => {
+                    x == y
+                }
                 (Some(Value::String(x)), Some(Value::String(y))) => x == y,
                 _ => {
                     let (r1, r2) = (reflect_kind(a1), reflect_kind(a));
@@ -1230,10 +1234,7 @@ fn eq(a1: &Ev, rest: &[Ev]) -> Result<bool, String> {
                         a1.is_none() == a.is_none()
                     } else {
                         let shown = sprintf("%s", &[a.cloned().unwrap_or(Value::Nil)]);
-                        return Err(format!(
-                            "non-comparable type {shown}: {}",
-                            type_of(a)
-                        ));
+                        return Err(format!("non-comparable type {shown}: {}", type_of(a)));
                     }
                 }
             }

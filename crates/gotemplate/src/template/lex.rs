@@ -240,10 +240,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn backup(&mut self) {
-        if !self.at_eof && self.pos > 0 {
-            if let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back()) {
-                self.pos -= c.len_utf8();
-            }
+        if !self.at_eof
+            && let Some(c) = self
+                .input
+                .get(..self.pos)
+                .and_then(|s| s.chars().next_back())
+        {
+            self.pos -= c.len_utf8();
         }
     }
 
@@ -257,7 +260,11 @@ impl<'a> Lexer<'a> {
         let item = Item {
             typ,
             pos: self.start,
-            val: self.input.get(self.start..self.pos).unwrap_or("").to_string(),
+            val: self
+                .input
+                .get(self.start..self.pos)
+                .unwrap_or("")
+                .to_string(),
             line: self.line_of(self.start),
         };
         self.start = self.pos;

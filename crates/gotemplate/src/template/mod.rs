@@ -156,13 +156,7 @@ impl Template {
         options: &Options,
         funcs: &FuncMap,
     ) -> Result<Template, Error> {
-        let trees = parse::parse(
-            name,
-            text,
-            &options.left_delim,
-            &options.right_delim,
-            funcs,
-        )?;
+        let trees = parse::parse(name, text, &options.left_delim, &options.right_delim, funcs)?;
         Ok(Template {
             name: name.to_string(),
             text: text.to_string(),

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::quote::{quote, quote_rune};
-use crate::value::{Elem, Value};
+use crate::value::Value;
 
 /// `fmt.Sprint(v)` of one value (`%v`).
 pub(crate) fn sprint_value(v: &Value) -> String {
@@ -91,7 +91,10 @@ fn digits_of(sci: &str) -> Digits {
         d.pop();
     }
     if d == [b'0'] {
-        return Digits { d: Vec::new(), dp: 0 };
+        return Digits {
+            d: Vec::new(),
+            dp: 0,
+        };
     }
     Digits { d, dp: exp + 1 }
 }
@@ -366,7 +369,9 @@ fn fmt_string(out: &mut String, s: &str, verb: char, fl: &Flags) {
             fl.pad(out, &s);
         }
         'q' => {
-            let q = if fl.sharp && !s.contains('`') && s.chars().all(|c| c == '\t' || !c.is_control())
+            let q = if fl.sharp
+                && !s.contains('`')
+                && s.chars().all(|c| c == '\t' || !c.is_control())
             {
                 format!("`{s}`")
             } else {
@@ -476,12 +481,11 @@ fn fmt_arg(out: &mut String, v: &Value, verb: char, fl: &Flags, top: bool) {
             }
             'U' => {
                 let mut s = format!("U+{:04X}", i);
-                if fl.sharp {
-                    if let Some(c) = u32::try_from(*i).ok().and_then(char::from_u32) {
-                        if super::quote::is_print(c) {
-                            let _ = write!(s, " '{c}'");
-                        }
-                    }
+                if fl.sharp
+                    && let Some(c) = u32::try_from(*i).ok().and_then(char::from_u32)
+                    && super::quote::is_print(c)
+                {
+                    let _ = write!(s, " '{c}'");
                 }
                 fl.pad_with(out, &s, false);
             }
@@ -496,9 +500,6 @@ fn fmt_arg(out: &mut String, v: &Value, verb: char, fl: &Flags, top: bool) {
             _ => bad_verb(out, verb, Some(v)),
         },
         Value::List(l) => {
-            if matches!(verb, 's' | 'q' | 'x' | 'X') && l.elem == Elem::String && false {
-                return;
-            }
             out.push('[');
             for (i, x) in l.items.iter().enumerate() {
                 if i > 0 {
@@ -554,7 +555,14 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             i += 1;
         }
         // Argument index, width.
-        parse_arg_index(b, &mut i, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+        parse_arg_index(
+            b,
+            &mut i,
+            &mut arg_num,
+            &mut reordered,
+            &mut good_arg_num,
+            args.len(),
+        );
         if i < b.len() && b[i] == b'*' {
             i += 1;
             match args.get(arg_num) {
@@ -577,7 +585,14 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         }
         if i < b.len() && b[i] == b'.' {
             i += 1;
-            parse_arg_index(b, &mut i, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+            parse_arg_index(
+                b,
+                &mut i,
+                &mut arg_num,
+                &mut reordered,
+                &mut good_arg_num,
+                args.len(),
+            );
             if i < b.len() && b[i] == b'*' {
                 i += 1;
                 match args.get(arg_num) {
@@ -595,7 +610,14 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         if !reordered {
-            parse_arg_index(b, &mut i, &mut arg_num, &mut reordered, &mut good_arg_num, args.len());
+            parse_arg_index(
+                b,
+                &mut i,
+                &mut arg_num,
+                &mut reordered,
+                &mut good_arg_num,
+                args.len(),
+            );
         }
         let Some(verb) = format.get(i..).and_then(|s| s.chars().next()) else {
             out.push_str("%!(NOVERB)");
@@ -621,8 +643,24 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         arg_num += 1;
         if !matches!(
             verb,
-            'v' | 'd' | 's' | 'q' | 'x' | 'X' | 'o' | 'O' | 'b' | 'c' | 'U' | 'e' | 'E' | 'f'
-                | 'F' | 'g' | 'G' | 't' | 'T'
+            'v' | 'd'
+                | 's'
+                | 'q'
+                | 'x'
+                | 'X'
+                | 'o'
+                | 'O'
+                | 'b'
+                | 'c'
+                | 'U'
+                | 'e'
+                | 'E'
+                | 'f'
+                | 'F'
+                | 'g'
+                | 'G'
+                | 't'
+                | 'T'
         ) {
             bad_verb(&mut out, verb, Some(arg));
             continue;
@@ -652,7 +690,9 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
 fn parse_num(b: &[u8], mut i: usize) -> (usize, usize) {
     let mut n: usize = 0;
     while i < b.len() && b[i].is_ascii_digit() {
-        n = n.saturating_mul(10).saturating_add(usize::from(b[i] - b'0'));
+        n = n
+            .saturating_mul(10)
+            .saturating_add(usize::from(b[i] - b'0'));
         if n > 1_000_000 {
             n = 1_000_000;
         }

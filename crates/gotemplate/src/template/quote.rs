@@ -125,12 +125,26 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Result<(char, &str), ()> {
     }
     let rest = rest.get(n..).ok_or(())?;
     match e {
-        'x' => Ok((if v < 0x80 { char::from(v as u8) } else { '\u{FFFD}' }, rest)),
+        'x' => Ok((
+            if v < 0x80 {
+                char::from(v as u8)
+            } else {
+                '\u{FFFD}'
+            },
+            rest,
+        )),
         '0'..='7' => {
             if v > 255 {
                 return Err(());
             }
-            Ok((if v < 0x80 { char::from(v as u8) } else { '\u{FFFD}' }, rest))
+            Ok((
+                if v < 0x80 {
+                    char::from(v as u8)
+                } else {
+                    '\u{FFFD}'
+                },
+                rest,
+            ))
         }
         _ => char::from_u32(v).map(|c| (c, rest)).ok_or(()),
     }

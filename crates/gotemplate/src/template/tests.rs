@@ -213,9 +213,16 @@ fn on_small_stack<F: FnOnce() + Send + 'static>(f: F) {
 fn deep_parentheses_are_an_error_not_a_crash() {
     on_small_stack(|| {
         let n = 50_000;
-        let t = format!("{}1{}", "{{".to_string() + &"(".repeat(n), ")".repeat(n) + "}}");
+        let t = format!(
+            "{}1{}",
+            "{{".to_string() + &"(".repeat(n),
+            ")".repeat(n) + "}}"
+        );
         let e = render(&t, &Value::Nil).expect_err("too deep");
-        assert_eq!(e.to_string(), "template: t:1: max expression depth exceeded");
+        assert_eq!(
+            e.to_string(),
+            "template: t:1: max expression depth exceeded"
+        );
     });
 }
 
@@ -225,7 +232,10 @@ fn deep_control_nesting_is_an_error_not_a_crash() {
         let n = 50_000;
         let t = "{{if 1}}".repeat(n) + &"{{end}}".repeat(n);
         let e = render(&t, &Value::Nil).expect_err("too deep");
-        assert_eq!(e.to_string(), "template: t:1: max expression depth exceeded");
+        assert_eq!(
+            e.to_string(),
+            "template: t:1: max expression depth exceeded"
+        );
         // Nesting Go's text/template users write is far from the limit.
         let t = "{{if 1}}".repeat(100) + "x" + &"{{end}}".repeat(100);
         assert_eq!(render(&t, &Value::Nil).expect("renders"), "x");
@@ -239,9 +249,14 @@ fn deep_nesting_inside_recursion_is_bounded() {
         let body = "{{with 1}}".repeat(n) + "{{template \"r\" .}}" + &"{{end}}".repeat(n);
         let t = format!("{{{{define \"r\"}}}}{body}{{{{end}}}}{{{{template \"r\" 1}}}}");
         let e = render(&t, &Value::Nil).expect_err("too deep");
-        assert!(e.to_string().ends_with("exceeded maximum nesting depth"), "{e}");
+        assert!(
+            e.to_string().ends_with("exceeded maximum nesting depth"),
+            "{e}"
+        );
         let parens = "(".repeat(n) + "1" + &")".repeat(n);
-        let t = format!("{{{{define \"r\"}}}}{{{{$x := {parens}}}}}{{{{template \"r\" .}}}}{{{{end}}}}{{{{template \"r\" 1}}}}");
+        let t = format!(
+            "{{{{define \"r\"}}}}{{{{$x := {parens}}}}}{{{{template \"r\" .}}}}{{{{end}}}}{{{{template \"r\" 1}}}}"
+        );
         let e = render(&t, &Value::Nil).expect_err("too deep");
         assert!(e.to_string().contains("exceeded maximum"), "{e}");
         let t = "{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" 1}}";
@@ -282,11 +297,11 @@ fn range_sees_a_snapshot_of_a_map_changed_in_its_body() {
 
 fn template_text() -> impl Strategy<Value = String> {
     let atoms = prop::sample::select(vec![
-        "{{", "}}", "{{-", "-}}", " ", "\n", "\t", "(", ")", "|", "$", "$x", ":=", "=", ".",
-        ".a", ".a.b", "\"s\"", "`r`", "'c'", "1", "-1", "0x1F", "1.5e3", "if", "else", "end",
-        "range", "with", "define", "template", "block", "break", "continue", "nil", "true",
-        "and", "or", "not", "len", "index", "slice", "eq", "lt", "print", "printf", "\"%d\"",
-        "inputs", "str1", "fail", "/*", "*/", ",", "x", "é", "\\", "\"", "'", "#",
+        "{{", "}}", "{{-", "-}}", " ", "\n", "\t", "(", ")", "|", "$", "$x", ":=", "=", ".", ".a",
+        ".a.b", "\"s\"", "`r`", "'c'", "1", "-1", "0x1F", "1.5e3", "if", "else", "end", "range",
+        "with", "define", "template", "block", "break", "continue", "nil", "true", "and", "or",
+        "not", "len", "index", "slice", "eq", "lt", "print", "printf", "\"%d\"", "inputs", "str1",
+        "fail", "/*", "*/", ",", "x", "é", "\\", "\"", "'", "#",
     ]);
     prop::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
 }
