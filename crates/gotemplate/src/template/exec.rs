@@ -71,14 +71,6 @@ impl Ev {
     fn truth(&self) -> bool {
         self.concrete().is_some_and(Value::truth)
     }
-
-    /// `%v` of the `reflect.Value`, as error messages print it.
-    fn show(&self) -> String {
-        match self {
-            Ev::Missing => "<invalid reflect.Value>".to_string(),
-            Ev::Iface(v) | Ev::Conc(v) => sprint_value(v),
-        }
-    }
 }
 
 /// A parameter type: a Go type, or `reflect.Value` (the builtins take anything).
@@ -211,6 +203,28 @@ fn builtin_sig(b: Builtin) -> (&'static [Pt], Option<Pt>) {
             (NONE, Some(Pt::T(Ty::Any)))
         }
         Builtin::Printf => (FMT, Some(Pt::T(Ty::Any))),
+    }
+}
+
+/// A function's fixed parameters.
+enum Sig<'t> {
+    User(&'t [Ty]),
+    Builtin(&'static [Pt]),
+}
+
+impl Sig<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Sig::User(p) => p.len(),
+            Sig::Builtin(p) => p.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<Pt> {
+        match self {
+            Sig::User(p) => p.get(i).map(|t| Pt::T(*t)),
+            Sig::Builtin(p) => p.get(i).copied(),
+        }
     }
 }
 
@@ -737,14 +751,15 @@ impl<'t> State<'t> {
         tail: &'t [Arg],
         fin: Option<Ev>,
     ) -> R<Ev> {
-        let user_params: Vec<Pt>;
-        let (params, variadic): (&[Pt], Option<Pt>) = match &callee {
-            Callee::User(f) => {
-                user_params = f.params.iter().map(|t| Pt::T(*t)).collect();
-                (&user_params, f.variadic.map(Pt::T))
-            }
-            Callee::Builtin(b) => builtin_sig(*b),
+        let sig = match &callee {
+            Callee::User(f) => Sig::User(&f.params),
+            Callee::Builtin(b) => Sig::Builtin(builtin_sig(*b).0),
         };
+        let variadic = match &callee {
+            Callee::User(f) => f.variadic.map(Pt::T),
+            Callee::Builtin(b) => builtin_sig(*b).1,
+        };
+        let params = &sig;
         let num_in = tail.len() + usize::from(fin.is_some());
         let mut num_fixed = tail.len();
         if variadic.is_some() {
@@ -781,7 +796,7 @@ impl<'t> State<'t> {
         let mut argv: Vec<Ev> = Vec::with_capacity(num_in);
         let mut i = 0;
         while i < num_fixed && i < tail.len() {
-            let t = params.get(i).copied().unwrap_or(Pt::T(Ty::Any));
+            let t = params.get(i).unwrap_or(Pt::T(Ty::Any));
             argv.push(self.eval_arg(dot, t, &tail[i])?);
             i += 1;
         }
@@ -791,21 +806,33 @@ impl<'t> State<'t> {
                 i += 1;
             }
         }
-        let callee_name = match (tail.first(), &fin) {
+        // `call` names its callee in errors: the first argument as written, else Go's
+        // `reflect.Value.String` of the piped value.
+        let callee_name = || match (tail.first(), &fin) {
             (Some(a), _) => a.to_string(),
-            (None, Some(f)) => f.show(),
-            (None, None) => String::new(),
+            (None, Some(Ev::Conc(Value::String(s)) | Ev::Iface(Value::String(s)))) => s.clone(),
+            (None, Some(Ev::Iface(_))) => "<interface {} Value>".to_string(),
+            (None, Some(Ev::Conc(v))) => format!("<{} Value>", v.go_type()),
+            (None, _) => "<invalid Value>".to_string(),
+        };
+        let callee_name = match callee {
+            Callee::Builtin(Builtin::Call) => callee_name(),
+            _ => String::new(),
         };
         if let Some(f) = fin {
             let t = match variadic {
                 Some(vt) => {
                     if num_in - 1 < num_fixed {
-                        params.get(num_in - 1).copied().unwrap_or(vt)
+                        params.get(num_in - 1).unwrap_or(vt)
                     } else {
                         vt
                     }
                 }
-                None => params.last().copied().unwrap_or(Pt::T(Ty::Any)),
+                None => params
+                    .len()
+                    .checked_sub(1)
+                    .and_then(|i| params.get(i))
+                    .unwrap_or(Pt::T(Ty::Any)),
             };
             argv.push(self.validate(f, t)?);
         }
