@@ -401,11 +401,13 @@ fn resourceset_funcs() -> FuncMap {
     );
     f.insert(
         "trunc",
-        Func::new(&[Ty::Int, Ty::String], None, |_, a| match (a.first(), a.get(1)) {
-            (Some(Value::Int(n)), Some(Value::String(s))) => {
-                Ok(Value::string(s.chars().take(*n as usize).collect::<String>()))
+        Func::new(&[Ty::Int, Ty::String], None, |_, a| {
+            match (a.first(), a.get(1)) {
+                (Some(Value::Int(n)), Some(Value::String(s))) => Ok(Value::string(
+                    s.chars().take(*n as usize).collect::<String>(),
+                )),
+                _ => Err("bad".into()),
             }
-            _ => Err("bad".into()),
         }),
     );
     f
@@ -427,8 +429,14 @@ fn renders_a_resourceset_for_many_inputs() {
         total += out.len();
         if i == 1 {
             assert!(out.contains("name: app-1\n"), "{out}");
-            assert!(out.contains("    env: \"preview\"\n    team: \"web\"\n"), "{out}");
-            assert!(out.contains("image: app:0123456\n    replicas: 1\n"), "{out}");
+            assert!(
+                out.contains("    env: \"preview\"\n    team: \"web\"\n"),
+                "{out}"
+            );
+            assert!(
+                out.contains("image: app:0123456\n    replicas: 1\n"),
+                "{out}"
+            );
             assert!(out.contains("- name: b.example.com-1\n"), "{out}");
         }
     }
