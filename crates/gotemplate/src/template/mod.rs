@@ -20,13 +20,42 @@ mod quote;
 #[cfg(test)]
 mod tests;
 
-/// How deeply parentheses and control structures may nest in one template. Go allows 10000
-/// parentheses (and any nesting of `if`/`range`/`with`); a lower bound here keeps recursion
-/// within a thread's stack.
-pub(crate) const MAX_PARSE_DEPTH: usize = 1000;
+/// How deeply parentheses may nest (Go's limit).
+pub(crate) const MAX_PARSE_DEPTH: usize = 10_000;
 
 /// How deeply `template` calls may nest at execution (Go: 100000).
 pub(crate) const MAX_TEMPLATE_DEPTH: usize = 1000;
+
+/// How much stack parsing or executing one template may use. Go's stacks grow; a thread's
+/// here do not, so deeper nesting than this allows is an error rather than a crash. One MiB
+/// leaves room on the smallest common thread stacks (2 MiB).
+const STACK_BUDGET: usize = 1 << 20;
+
+/// Where the stack is now (an address of a local variable).
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Measures the stack used since a starting point.
+#[derive(Clone, Copy)]
+pub(crate) struct StackGuard {
+    base: usize,
+}
+
+impl StackGuard {
+    pub(crate) fn new() -> StackGuard {
+        StackGuard {
+            base: stack_position(),
+        }
+    }
+
+    /// Whether the stack has grown past the budget since the guard was made.
+    pub(crate) fn exhausted(&self) -> bool {
+        stack_position().abs_diff(self.base) > STACK_BUDGET
+    }
+}
 
 /// Parsing options: the delimiters and Go's `missingkey=error`.
 #[derive(Debug, Clone)]
@@ -127,13 +156,7 @@ impl Template {
         options: &Options,
         funcs: &FuncMap,
     ) -> Result<Template, Error> {
-        let trees = parse::parse(
-            name,
-            text,
-            &options.left_delim,
-            &options.right_delim,
-            funcs,
-        )?;
+        let trees = parse::parse(name, text, &options.left_delim, &options.right_delim, funcs)?;
         Ok(Template {
             name: name.to_string(),
             text: text.to_string(),
