@@ -129,8 +129,23 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
                 if anchor != 0 {
                     anchors.insert(anchor, idx);
                 }
+                let flow = matches!(
+                    style,
+                    ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                );
+                let raw = span
+                    .start
+                    .byte_offset()
+                    .zip(span.end.byte_offset())
+                    .and_then(|(a, b)| text.get(a..b))
+                    .unwrap_or("");
+                let value = if flow && raw.contains(is_yaml11_break) {
+                    fold_yaml11_breaks(&value)
+                } else {
+                    value.into_owned()
+                };
                 Node::Scalar {
-                    value: value.into_owned(),
+                    value,
                     plain: style == ScalarStyle::Plain,
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
                 }
@@ -175,6 +190,62 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
         }
     }
     Ok((nodes, root))
+}
+
+/// NEL, LS and PS: line breaks in YAML 1.1 (go-yaml), ordinary characters in YAML 1.2.
+fn is_yaml11_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Folds a flow scalar's value (as a YAML 1.2 reader left it) around YAML 1.1's extra line
+/// breaks, as libyaml folds: blanks around the breaks go; a first NEL folds to a space, or
+/// to the breaks after it; a first LS or PS stays, with the breaks after it. NEL reads as
+/// a newline.
+fn fold_yaml11_breaks(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::with_capacity(value.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // a run of blanks ending in a break starts a fold
+        let mut j = i;
+        while j < chars.len() && matches!(chars[j], ' ' | '\t') {
+            j += 1;
+        }
+        match chars.get(j) {
+            Some(&first) if is_yaml11_break(first) => {
+                let mut trailing = String::new();
+                let mut k = j + 1;
+                while let Some(&c) = chars.get(k) {
+                    match c {
+                        ' ' | '\t' => {}
+                        '\u{85}' | '\n' => trailing.push('\n'),
+                        '\u{2028}' | '\u{2029}' => trailing.push(c),
+                        _ => break,
+                    }
+                    k += 1;
+                }
+                if first == '\u{85}' {
+                    if trailing.is_empty() {
+                        out.push(' ');
+                    } else {
+                        out.push_str(&trailing);
+                    }
+                } else {
+                    out.push(first);
+                    out.push_str(&trailing);
+                }
+                i = k;
+            }
+            _ => {
+                out.extend(&chars[i..j]);
+                if let Some(&c) = chars.get(j) {
+                    out.push(c);
+                }
+                i = j + 1;
+            }
+        }
+    }
+    out
 }
 
 /// go-yaml's limit on alias expansion: the share of decoded nodes reached through aliases.
