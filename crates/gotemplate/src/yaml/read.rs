@@ -77,8 +77,20 @@ fn go_error(info: &str, line: usize) -> String {
     }
 }
 
+pub const CONTROL: &str = "yaml: control characters are not allowed";
+
+/// The characters libyaml's reader accepts.
+pub fn readable(c: char) -> bool {
+    let u = c as u32;
+    matches!(u, 0x09 | 0x0A | 0x0D | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD)
+        || u >= 0x10000
+}
+
 /// Parses the first document of `text` into a node arena; returns the root (None: empty).
 fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
+    if !text.chars().all(readable) {
+        return Err(CONTROL.to_string());
+    }
     let mut options = Options::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;

@@ -18,7 +18,11 @@ fn cases(data: &str) -> Vec<J> {
         .filter(|c| {
             let input = c["in"].as_str().unwrap_or_default();
             // deeper than this reader's nesting limit (go-yaml allows 10000)
-            !KNOWN.contains(&input) && !input.contains(&"[".repeat(600))
+            // go-yaml's key order is not transitive for such keys (a01, a10, a1b2): Go's
+            // output then depends on map iteration order, which is random
+            !KNOWN.contains(&input)
+                && !input.contains(&"[".repeat(600))
+                && !input.starts_with("{\"a\": 0, \"b\": 1, \"B\": 2")
         })
         .collect()
 }
@@ -44,10 +48,9 @@ fn k8s_json(text: &str) -> J {
     fix(serde_json::from_str(text).unwrap_or(J::Null))
 }
 
-#[test]
-fn json_to_yaml_matches_go() {
+fn json_to_yaml_table(data: &str) {
     let mut bad = Vec::new();
-    let all = cases(include_str!("testdata/j2y.jsonl"));
+    let all = cases(data);
     assert!(all.len() > 100);
     for case in all {
         let input = case["in"].as_str().unwrap_or_default();
@@ -58,13 +61,19 @@ fn json_to_yaml_matches_go() {
         if input.contains("123456789012345678901234") {
             continue;
         }
-        if case.get("err").is_some() {
-            continue;
-        }
-        let want = case["out"].as_str().unwrap_or_default();
-        let got = json_to_yaml(&v);
-        if got != want {
-            bad.push(format!("{input}\n  want {want:?}\n  got  {got:?}"));
+        let got = json_to_yaml_checked(&v);
+        match (case.get("err"), got) {
+            (Some(J::String(e)), Err(g)) if *e == g => {}
+            (Some(e), got) => bad.push(format!("{input}\n  want err {e}\n  got  {got:?}")),
+            (None, Err(e)) => bad.push(format!("{input}\n  want {}\n  got err {e}", case["out"])),
+            (None, Ok(got)) => {
+                let want = case["out"].as_str().unwrap_or_default();
+                if got != want {
+                    bad.push(format!("{input}\n  want {want:?}\n  got  {got:?}"));
+                } else if json_to_yaml(&v) != got {
+                    bad.push(format!("{input}\n  unchecked differs"));
+                }
+            }
         }
     }
     assert!(
@@ -73,6 +82,18 @@ fn json_to_yaml_matches_go() {
         bad.len(),
         bad.join("\n")
     );
+}
+
+#[test]
+fn json_to_yaml_matches_go() {
+    json_to_yaml_table(include_str!("testdata/j2y.jsonl"));
+}
+
+/// Random documents: long word strings (folding), quotes, indicators, control and
+/// non-BMP characters, NEL/LS/PS, long keys.
+#[test]
+fn json_to_yaml_matches_go_random() {
+    json_to_yaml_table(include_str!("testdata/j2y_random.jsonl"));
 }
 
 #[test]
