@@ -12,20 +12,21 @@ const KNOWN: &[&str] = &[
     "\tb: 1",
 ];
 
+fn known(input: &str) -> bool {
+    KNOWN.contains(&input)
+        // deeper than this reader's nesting limit (go-yaml allows 10000)
+        || input.contains(&"[".repeat(600))
+        // go-yaml's key order is not transitive for such keys (a01, a10, a1b2): Go's output
+        // then depends on map iteration order, which is random
+        || input.starts_with("{\"a\": 0, \"b\": 1, \"B\": 2")
+        // LS and PS in block scalars: line breaks to go-yaml, not to this reader
+        || (input.starts_with('|') && input.contains(['\u{2028}', '\u{2029}']))
+}
+
 fn cases(data: &str) -> Vec<J> {
     data.lines()
         .filter_map(|l| serde_json::from_str::<J>(l).ok())
-        .filter(|c| {
-            let input = c["in"].as_str().unwrap_or_default();
-            // deeper than this reader's nesting limit (go-yaml allows 10000)
-            // go-yaml's key order is not transitive for such keys (a01, a10, a1b2): Go's
-            // output then depends on map iteration order, which is random
-            !KNOWN.contains(&input)
-                && !input.contains(&"[".repeat(600))
-                && !input.starts_with("{\"a\": 0, \"b\": 1, \"B\": 2")
-                // LS and PS in block scalars: line breaks to go-yaml, not to this reader
-                && !(input.starts_with('|') && input.contains(['\u{2028}', '\u{2029}']))
-        })
+        .filter(|c| !known(c["in"].as_str().unwrap_or_default()))
         .collect()
 }
 
