@@ -91,6 +91,23 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     if !text.chars().all(readable) {
         return Err(CONTROL.to_string());
     }
+    // libyaml opens the first document implicitly at any token but `---` and directives, so a
+    // leading `...` is a document without content
+    for (n, line) in text.split('\n').enumerate() {
+        let t = line.trim_start_matches([' ', '\t', '\r']);
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("...")
+            && line[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| matches!(c, ' ' | '\t' | '\r'))
+        {
+            return Err(go_error("did not find expected node content", n + 1));
+        }
+        break;
+    }
     let mut options = Options::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;

@@ -301,6 +301,23 @@ fn to_yaml_cycle_fails() {
 }
 
 #[test]
+fn merge_key_round_trip_as_go() {
+    // Go writes a `<<` key plain and reads it back as a merge key
+    let v = serde_json::json!({"<<": {"a": 1}, "b": "<<"});
+    let text = json_to_yaml(&v);
+    assert_eq!(text, "<<:\n  a: 1\nb: <<\n");
+    assert_eq!(
+        yaml_to_json(&text),
+        Ok(serde_json::json!({"a": 1, "b": "<<"}))
+    );
+    let text = json_to_yaml(&serde_json::json!({"<<": null}));
+    assert_eq!(
+        yaml_to_json(&text),
+        Err("error converting YAML to JSON: yaml: map merge requires map or sequence of maps as the value".to_string())
+    );
+}
+
+#[test]
 fn templated_scalars_read_back_typed() {
     // a JSON string is written plain; rendered to `123` it reads back as an integer
     let v: J = serde_json::json!({"spec": {"replicas": "<< inputs.id >>", "on": "x"}});
@@ -340,6 +357,14 @@ mod props {
         })
     }
 
+    fn has_merge_key(v: &J) -> bool {
+        match v {
+            J::Array(a) => a.iter().any(has_merge_key),
+            J::Object(o) => o.iter().any(|(k, v)| k == "<<" || has_merge_key(v)),
+            _ => false,
+        }
+    }
+
     /// What go-yaml reads from Go's JSON text of `v` (a raw NEL in a string is a line break).
     fn as_go_reads(v: &J) -> J {
         match v {
@@ -359,6 +384,8 @@ mod props {
 
         #[test]
         fn json_round_trips(v in json()) {
+            // a `<<` key is written plain and read back as a merge, by Go too
+            prop_assume!(!has_merge_key(&v));
             let text = json_to_yaml(&v);
             prop_assert_eq!(yaml_to_json(&text), Ok(as_go_reads(&v)), "{}", text);
         }
@@ -384,4 +411,16 @@ mod props {
             let _ = read_object(&s);
         }
     }
+}
+
+/// Random streams: separators (with comments, CR LF, invalid ones), lists, kustomize
+/// configurations, objects without name, kind or apiVersion, JSON streams.
+#[test]
+fn read_objects_matches_go_random() {
+    objects_match(include_str!("testdata/objs_random.jsonl"), |s| {
+        read_objects(s).map(|v| v.into_iter().map(J::Object).collect())
+    });
+    objects_match(include_str!("testdata/obj_random.jsonl"), |s| {
+        read_object(s).map(|o| vec![J::Object(o)])
+    });
 }
