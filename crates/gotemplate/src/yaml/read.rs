@@ -121,10 +121,12 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     // open collections: arena index
     let mut stack: Vec<usize> = Vec::new();
     let mut root: Option<usize> = None;
+    let mut tabs = TabCheck::default();
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
         let (event, span) = item.map_err(|e| go_error(&e.info(), e.marker().line()))?;
         let line = span.start.line();
+        tabs.observe(&event, &span, text);
         let new = match event {
             Event::StreamStart => continue,
             Event::StreamEnd => break,
@@ -168,11 +170,39 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
                     .zip(span.end.byte_offset())
                     .and_then(|(a, b)| text.get(a..b))
                     .unwrap_or("");
-                let value = if flow && raw.contains(is_yaml11_break) {
+                let start_line = span.start.line();
+                let mut value = if flow && raw.contains(is_yaml11_break) {
                     fold_yaml11_breaks(&value)
                 } else {
                     value.into_owned()
                 };
+                match style {
+                    ScalarStyle::DoubleQuoted => check_escapes(raw, start_line)?,
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        // the span starts at the content; the header is the last indicator
+                        // before it
+                        let start = span.start.byte_offset().unwrap_or(0);
+                        let before = text.get(..start).unwrap_or("");
+                        if let Some(head) = before.rfind(['|', '>']) {
+                            let gap = before.get(head..).unwrap_or("");
+                            let head_line = start_line.saturating_sub(gap.matches('\n').count());
+                            let end = span.end.byte_offset().unwrap_or(start);
+                            let block = text.get(head..end).unwrap_or("");
+                            check_block_tabs(block, head_line)?;
+                        }
+                        // at the end of input without a final line break, libyaml has no
+                        // break to keep
+                        let last_line = text.rsplit('\n').next().unwrap_or("");
+                        let at_end = span
+                            .end
+                            .byte_offset()
+                            .is_some_and(|e| text.get(e..).is_some_and(|r| r.trim().is_empty()));
+                        if at_end && !last_line.trim().is_empty() && value.ends_with('\n') {
+                            value.pop();
+                        }
+                    }
+                    _ => {}
+                }
                 Node::Scalar {
                     value,
                     plain: style == ScalarStyle::Plain,
@@ -192,6 +222,17 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
             }
             Event::UnresolvedAlias(name) => {
                 return Err(format!("yaml: unknown anchor '{name}' referenced"));
+            }
+            Event::Anchor(_, name)
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                // libyaml's anchor names are ASCII letters, digits, '-' and '_'
+                return Err(scanner_error(
+                    line,
+                    "did not find expected alphabetic or numeric character",
+                ));
             }
             Event::Anchor(id, name) => {
                 names.insert(id, name.into_owned());
@@ -218,7 +259,190 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
             stack.push(idx);
         }
     }
+    tabs.check(text)?;
     Ok((nodes, root))
+}
+
+/// What go-yaml's scanner does with tabs where granit-parser differs: collects the byte
+/// ranges of scalars and flow collections while events arrive, then checks the lines
+/// between tokens.
+#[derive(Default)]
+struct TabCheck {
+    /// Ranges whose inner lines the check skips (quoted and block scalars, flow collections).
+    skip: Vec<(usize, usize)>,
+    /// Plain scalars in block context: range and libyaml's indentation for them.
+    plain: Vec<(usize, usize, usize)>,
+    /// Open collections: (flow, column of a block collection).
+    open: Vec<(bool, usize)>,
+    /// Start of the outermost open flow collection.
+    flow_start: Option<usize>,
+    /// End of the document's last event.
+    end: usize,
+}
+
+impl TabCheck {
+    fn observe(&mut self, event: &Event<'_>, span: &granit_parser::Span, text: &str) {
+        let (Some(start), Some(end)) = (span.start.byte_offset(), span.end.byte_offset()) else {
+            return;
+        };
+        self.end = self.end.max(end);
+        let in_flow = self.open.iter().any(|&(flow, _)| flow);
+        match event {
+            Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
+                let flow = *style == granit_parser::StructureStyle::Flow;
+                if flow && !in_flow {
+                    self.flow_start = Some(start);
+                }
+                self.open.push((flow, span.start.col()));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((true, _)) = self.open.pop()
+                    && !self.open.iter().any(|&(flow, _)| flow)
+                    && let Some(s) = self.flow_start.take()
+                {
+                    self.skip.push((s, end));
+                }
+            }
+            Event::Scalar(_, style, ..) if !in_flow => match style {
+                ScalarStyle::Plain => {
+                    let parent = self
+                        .open
+                        .iter()
+                        .rev()
+                        .find(|(flow, _)| !flow)
+                        .map_or(0, |&(_, col)| col + 1);
+                    self.plain.push((start, end, parent));
+                }
+                ScalarStyle::Literal | ScalarStyle::Folded => {
+                    let head = text.get(..start).and_then(|b| b.rfind(['|', '>']));
+                    self.skip.push((head.unwrap_or(start), end));
+                }
+                _ => self.skip.push((start, end)),
+            },
+            _ => {}
+        }
+    }
+
+    fn check(&self, text: &str) -> Result<(), String> {
+        let bytes = text.as_bytes();
+        let mut line_start = 0usize;
+        let mut line_no = 1usize;
+        while line_start <= self.end.min(bytes.len()) {
+            let p = line_start;
+            let inside = self.skip.iter().any(|&(s, e)| s < p && p < e);
+            if !inside {
+                // libyaml's plain-scalar rule: a tab short of the indentation, on a line
+                // inside a plain scalar or between it and the next token
+                let plain = self.plain.iter().find(|&&(s, e, _)| {
+                    (s < p && p < e)
+                        || (e <= p
+                            && text
+                                .get(e..p)
+                                .is_some_and(|gap| gap.chars().all(|c| c.is_whitespace())))
+                });
+                let mut col = 0;
+                let mut i = p;
+                while let Some(&b) = bytes.get(i) {
+                    match b {
+                        b' ' => {}
+                        b'\t' => {
+                            if let Some(&(_, _, indent)) = plain {
+                                if col < indent {
+                                    return Err(scanner_error(
+                                        line_no,
+                                        "found a tab character that violates indentation",
+                                    ));
+                                }
+                            } else {
+                                return Err(scanner_error(
+                                    line_no,
+                                    "found character that cannot start any token",
+                                ));
+                            }
+                        }
+                        // block indicators: a tab may not follow them either
+                        b'-' | b'?' | b':'
+                            if plain.is_none()
+                                && matches!(bytes.get(i + 1), Some(b' ' | b'\t')) =>
+                        {
+                            if b == b':' && !text.get(p..i).is_some_and(|t| t.trim().is_empty()) {
+                                break;
+                            }
+                        }
+                        _ => break,
+                    }
+                    col += 1;
+                    i += 1;
+                }
+            }
+            match text.get(line_start..).and_then(|r| r.find('\n')) {
+                Some(n) => {
+                    line_start += n + 1;
+                    line_no += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A scanner error at a 1-based line, as go-yaml places it (line 1 is not shown).
+fn scanner_error(line: usize, problem: &str) -> String {
+    if line > 1 {
+        yaml_err(line, problem)
+    } else {
+        format!("yaml: {problem}")
+    }
+}
+
+/// go-yaml knows YAML 1.1's escapes only (no `\/`, YAML 1.2's).
+fn check_escapes(raw: &str, start_line: usize) -> Result<(), String> {
+    let mut line = start_line;
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '\\' => match chars.next() {
+                Some(
+                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '\''
+                    | '\\' | 'N' | '_' | 'L' | 'P' | 'x' | 'u' | 'U' | '\r',
+                )
+                | None => {}
+                Some('\n') => line += 1,
+                Some(_) => return Err(scanner_error(line, "found unknown escape character")),
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// go-yaml refuses a tab in a block scalar's indentation (before the content indentation
+/// is known, or short of it). Only block scalars without an indentation indicator are
+/// checked.
+fn check_block_tabs(raw: &str, start_line: usize) -> Result<(), String> {
+    let mut lines = raw.split('\n');
+    let header = lines.next().unwrap_or("");
+    if header.chars().any(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    let mut indent: Option<usize> = None;
+    for (n, line) in lines.enumerate() {
+        let spaces = line.chars().take_while(|&c| c == ' ').count();
+        let next = line.chars().nth(spaces);
+        let short = indent.is_none_or(|i| spaces < i);
+        if short && next == Some('\t') {
+            return Err(scanner_error(
+                start_line + n + 1,
+                "found a tab character where an indentation space is expected",
+            ));
+        }
+        if indent.is_none() && line.chars().any(|c| !matches!(c, ' ' | '\t' | '\r')) {
+            indent = Some(spaces);
+        }
+    }
+    Ok(())
 }
 
 /// NEL, LS and PS: line breaks in YAML 1.1 (go-yaml), ordinary characters in YAML 1.2.

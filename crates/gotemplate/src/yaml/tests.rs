@@ -424,3 +424,9 @@ fn read_objects_matches_go_random() {
         read_object(s).map(|o| vec![J::Object(o)])
     });
 }
+
+/// YAML syntax corners: tabs, flow collections, tags, block scalar headers, escapes.
+#[test]
+fn yaml_to_json_syntax_matches_go() {
+    yaml_to_json_table(include_str!("testdata/y2j_syntax.jsonl"));
+}
