@@ -88,6 +88,50 @@ pub fn readable(c: char) -> bool {
 
 /// Parses the first document of `text` into a node arena; returns the root (None: empty).
 fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
+    // granit-parser refuses tabs that go-yaml takes as blanks (on the continuation lines of
+    // quoted and plain scalars): such lines are read again with those tabs as spaces (same
+    // byte offsets), and go-yaml's own tab rules are checked on the original text.
+    let mut source = std::borrow::Cow::Borrowed(text);
+    // bounded: each pass reads the document again
+    for _ in 0..64 {
+        let mut tab_line = None;
+        match parse_source(text, &source, &mut tab_line) {
+            Err(e) => match tab_line {
+                Some(line) => {
+                    let fixed = untab_line(&source, line);
+                    if fixed == *source {
+                        return Err(e);
+                    }
+                    source = std::borrow::Cow::Owned(fixed);
+                }
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+    Err(go_error("found character that cannot start any token", 0))
+}
+
+/// `text` with the tabs of one line's (1-based) leading blanks made spaces.
+fn untab_line(text: &str, line: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            let blanks = l.len() - l.trim_start_matches([' ', '\t']).len();
+            out.push_str(&l[..blanks].replace('\t', " "));
+            out.push_str(&l[blanks..]);
+        } else {
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+fn parse_source(
+    text: &str,
+    source: &str,
+    tab_line: &mut Option<usize>,
+) -> Result<(Vec<Node>, Option<usize>), String> {
     if !text.chars().all(readable) {
         return Err(CONTROL.to_string());
     }
@@ -114,7 +158,7 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     options.emit_comments = false;
     options.emit_anchor_events = true;
     options.emit_unresolved_aliases = true;
-    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut parser = Parser::new_from_str_with_options(source, options);
     let mut nodes: Vec<Node> = Vec::new();
     let mut anchors: BTreeMap<usize, usize> = BTreeMap::new();
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
@@ -124,7 +168,13 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     let mut tabs = TabCheck::default();
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
-        let (event, span) = item.map_err(|e| go_error(&e.info(), e.marker().line()))?;
+        let (event, span) = item.map_err(|e| {
+            let info = e.info();
+            if info.starts_with("tab cannot be used as indentation") {
+                *tab_line = Some(e.marker().line());
+            }
+            go_error(&info, e.marker().line())
+        })?;
         let line = span.start.line();
         tabs.observe(&event, &span, text);
         let new = match event {
@@ -186,7 +236,17 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
                         if let Some(head) = before.rfind(['|', '>']) {
                             let gap = before.get(head..).unwrap_or("");
                             let head_line = start_line.saturating_sub(gap.matches('\n').count());
-                            let end = span.end.byte_offset().unwrap_or(start);
+                            let mut end = span.end.byte_offset().unwrap_or(start);
+                            // the scanner reads the blank lines after the content too
+                            while end < text.len() {
+                                let rest = text.get(end..).unwrap_or("");
+                                let line_len = rest.find('\n').map_or(rest.len(), |n| n + 1);
+                                let line = rest.get(..line_len).unwrap_or("");
+                                if !line.trim().is_empty() {
+                                    break;
+                                }
+                                end += line_len;
+                            }
                             let block = text.get(head..end).unwrap_or("");
                             check_block_tabs(block, head_line)?;
                         }
@@ -278,6 +338,8 @@ struct TabCheck {
     flow_start: Option<usize>,
     /// End of the document's last event.
     end: usize,
+    /// End of an explicit document end marker (`...`).
+    doc_end: Option<usize>,
 }
 
 impl TabCheck {
@@ -288,12 +350,24 @@ impl TabCheck {
         self.end = self.end.max(end);
         let in_flow = self.open.iter().any(|&(flow, _)| flow);
         match event {
+            Event::DocumentEnd if end > start => self.doc_end = Some(end),
             Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
                 let flow = *style == granit_parser::StructureStyle::Flow;
                 if flow && !in_flow {
                     self.flow_start = Some(start);
                 }
-                self.open.push((flow, span.start.col()));
+                let mut col = span.start.col();
+                if matches!(event, Event::SequenceStart(..)) && !flow {
+                    // the span starts at the first item; libyaml's indentation is the `-`
+                    let before = text.get(..start).unwrap_or("");
+                    let trimmed = before.trim_end_matches([' ', '\t']);
+                    if trimmed.ends_with('-')
+                        && !text.get(start..).is_some_and(|r| r.starts_with('-'))
+                    {
+                        col = col.saturating_sub(before.len() - trimmed.len() + 1);
+                    }
+                }
+                self.open.push((flow, col));
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some((true, _)) = self.open.pop()
@@ -325,56 +399,56 @@ impl TabCheck {
 
     fn check(&self, text: &str) -> Result<(), String> {
         let bytes = text.as_bytes();
-        let mut line_start = 0usize;
-        let mut line_no = 1usize;
-        while line_start <= self.end.min(bytes.len()) {
-            let p = line_start;
-            let inside = self.skip.iter().any(|&(s, e)| s < p && p < e);
-            if !inside {
-                // libyaml's plain-scalar rule: a tab short of the indentation, on a line
-                // inside a plain scalar or between it and the next token
-                let plain = self.plain.iter().find(|&&(s, e, _)| {
-                    (s < p && p < e)
-                        || (e <= p
-                            && text
-                                .get(e..p)
-                                .is_some_and(|gap| gap.chars().all(|c| c.is_whitespace())))
-                });
-                let mut col = 0;
-                let mut i = p;
-                while let Some(&b) = bytes.get(i) {
-                    match b {
-                        b' ' => {}
-                        b'\t' => {
-                            if let Some(&(_, _, indent)) = plain {
-                                if col < indent {
-                                    return Err(scanner_error(
-                                        line_no,
-                                        "found a tab character that violates indentation",
-                                    ));
-                                }
-                            } else {
-                                return Err(scanner_error(
-                                    line_no,
-                                    "found character that cannot start any token",
-                                ));
-                            }
-                        }
-                        // block indicators: a tab may not follow them either
-                        b'-' | b'?' | b':'
-                            if plain.is_none()
-                                && matches!(bytes.get(i + 1), Some(b' ' | b'\t')) =>
-                        {
-                            if b == b':' && !text.get(p..i).is_some_and(|t| t.trim().is_empty()) {
-                                break;
-                            }
-                        }
-                        _ => break,
-                    }
-                    col += 1;
-                    i += 1;
-                }
+        // the scanner reads on to the next document marker (or the end)
+        let mut limit = self.doc_end.unwrap_or(bytes.len());
+        let mut at = self.end;
+        while let Some(n) = text.get(at..).and_then(|r| r.find('\n')) {
+            let line = text.get(at + n + 1..).unwrap_or("");
+            if (line.starts_with("---") || line.starts_with("..."))
+                && line[3..].chars().next().is_none_or(char::is_whitespace)
+            {
+                limit = limit.min(at + n + 1);
+                break;
             }
+            at += n + 1;
+        }
+        let mut line_start = 0usize;
+        let mut prev_start = 0usize;
+        let mut line_no = 1usize;
+        // the plain scalar before the line, and whether only blanks and breaks follow it
+        let mut candidate: Option<(usize, bool)> = None;
+        while line_start <= limit {
+            let p = line_start;
+            // ranges are in source order: the one that could hold p starts last before it
+            let k = self.skip.partition_point(|&(s, _)| s < p);
+            let inside = k > 0 && self.skip.get(k - 1).is_some_and(|&(_, e)| p < e);
+            let k = self.plain.partition_point(|&(s, _, _)| s < p);
+            let plain = match k
+                .checked_sub(1)
+                .and_then(|i| self.plain.get(i).map(|r| (i, r)))
+            {
+                Some((i, &(_, e, indent))) => {
+                    let clean = |from: usize| {
+                        text.get(from.max(e)..p)
+                            .is_some_and(|gap| gap.chars().all(char::is_whitespace))
+                    };
+                    let ok = if p < e {
+                        true
+                    } else {
+                        match candidate {
+                            Some((j, was)) if j == i => was && clean(prev_start),
+                            _ => clean(e),
+                        }
+                    };
+                    candidate = Some((i, ok));
+                    ok.then_some(indent)
+                }
+                None => None,
+            };
+            if !inside {
+                self.check_line(bytes, p, line_no, plain)?;
+            }
+            prev_start = p;
             match text.get(line_start..).and_then(|r| r.find('\n')) {
                 Some(n) => {
                     line_start += n + 1;
@@ -382,6 +456,44 @@ impl TabCheck {
                 }
                 None => break,
             }
+        }
+        Ok(())
+    }
+
+    /// The leading blanks of one line: with `plain` (libyaml's indentation for the plain
+    /// scalar being read), a tab short of it; otherwise any tab before the first token.
+    fn check_line(
+        &self,
+        bytes: &[u8],
+        p: usize,
+        line_no: usize,
+        plain: Option<usize>,
+    ) -> Result<(), String> {
+        let mut col = 0;
+        let mut i = p;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' => {}
+                b'\t' => {
+                    return match plain {
+                        Some(indent) if col < indent => Err(scanner_error(
+                            line_no,
+                            "found a tab character that violates indentation",
+                        )),
+                        Some(_) => Ok(()),
+                        None => Err(scanner_error(
+                            line_no,
+                            "found character that cannot start any token",
+                        )),
+                    };
+                }
+                // block indicators at the start of a line: a tab may not follow them either
+                b'-' | b'?' | b':'
+                    if plain.is_none() && matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => {}
+                _ => break,
+            }
+            col += 1;
+            i += 1;
         }
         Ok(())
     }

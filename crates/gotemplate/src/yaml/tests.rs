@@ -430,3 +430,9 @@ fn read_objects_matches_go_random() {
 fn yaml_to_json_syntax_matches_go() {
     yaml_to_json_table(include_str!("testdata/y2j_syntax.jsonl"));
 }
+
+/// Go's YAML with tabs put in at random places.
+#[test]
+fn yaml_to_json_tabs_match_go() {
+    yaml_to_json_table(include_str!("testdata/y2j_tabs.jsonl"));
+}
