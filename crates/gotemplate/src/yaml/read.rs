@@ -361,9 +361,10 @@ impl TabCheck {
                     // the span starts at the first item; libyaml's indentation is the `-`
                     let before = text.get(..start).unwrap_or("");
                     let trimmed = before.trim_end_matches([' ', '\t']);
-                    if trimmed.ends_with('-')
-                        && !text.get(start..).is_some_and(|r| r.starts_with('-'))
-                    {
+                    let at_dash = text.get(start..).is_some_and(|r| {
+                        r.starts_with("- ") || r.starts_with("-\t") || r.starts_with("-\n")
+                    });
+                    if trimmed.ends_with('-') && !at_dash {
                         col = col.saturating_sub(before.len() - trimmed.len() + 1);
                     }
                 }
@@ -401,16 +402,23 @@ impl TabCheck {
         let bytes = text.as_bytes();
         // the scanner reads on to the next document marker (or the end)
         let mut limit = self.doc_end.unwrap_or(bytes.len());
-        let mut at = self.end;
-        while let Some(n) = text.get(at..).and_then(|r| r.find('\n')) {
-            let line = text.get(at + n + 1..).unwrap_or("");
-            if (line.starts_with("---") || line.starts_with("..."))
+        let mut at = text
+            .get(..self.end)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n + 1);
+        loop {
+            let line = text.get(at..).unwrap_or("");
+            if at > 0
+                && (line.starts_with("---") || line.starts_with("..."))
                 && line[3..].chars().next().is_none_or(char::is_whitespace)
             {
-                limit = limit.min(at + n + 1);
+                limit = limit.min(at);
                 break;
             }
-            at += n + 1;
+            match line.find('\n') {
+                Some(n) => at += n + 1,
+                None => break,
+            }
         }
         let mut line_start = 0usize;
         let mut prev_start = 0usize;
@@ -467,7 +475,7 @@ impl TabCheck {
         bytes: &[u8],
         p: usize,
         line_no: usize,
-        plain: Option<usize>,
+        mut plain: Option<usize>,
     ) -> Result<(), String> {
         let mut col = 0;
         let mut i = p;
@@ -487,9 +495,11 @@ impl TabCheck {
                         )),
                     };
                 }
-                // block indicators at the start of a line: a tab may not follow them either
-                b'-' | b'?' | b':'
-                    if plain.is_none() && matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => {}
+                // block indicators at the start of a line (which ends a plain scalar): a tab
+                // may not follow them either
+                b'-' | b'?' | b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => {
+                    plain = None;
+                }
                 _ => break,
             }
             col += 1;
