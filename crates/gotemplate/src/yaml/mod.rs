@@ -1,10 +1,27 @@
 //! YAML as `sigs.k8s.io/yaml` (go-yaml v2) writes and reads it, and the Kubernetes object
 //! readers the Flux Operator uses on rendered templates (`ssautil.ReadObject(s)`).
 //!
-//! - [`json_to_yaml`], [`to_yaml`]: go-yaml v2's emitter (key order, indentation, scalar
-//!   styles, folding at column 80).
-//! - [`yaml_to_json`]: go-yaml v2's YAML 1.1 reading, then JSON as Kubernetes decodes it.
+//! - [`json_to_yaml`], [`json_to_yaml_checked`], [`to_yaml`]: go-yaml v2's emitter (key
+//!   order, indentation, scalar styles, folding at column 80), fed as `JSONToYAML` feeds it:
+//!   Go's JSON text read back by go-yaml.
+//! - [`yaml_to_json`]: go-yaml v2's YAML 1.1 reading (on granit-parser's events, with
+//!   go-yaml's resolution, merge keys, alias limits and scanner rules), then JSON as
+//!   Kubernetes decodes it.
 //! - [`read_object`], [`read_objects`]: apimachinery's YAML-or-JSON document stream.
+//!
+//! Known differences from Go:
+//! - nesting deeper than 512 levels fails (go-yaml allows 10000);
+//! - where go-yaml's key order is not transitive (keys such as `a01`, `a10`, `a1b2`), Go's
+//!   output depends on its random map order; this one is fixed. Non-ASCII letters and
+//!   digits in keys are classed by Rust's `char` predicates, not Go's `unicode` tables;
+//! - LS and PS inside block scalars are not line breaks here (go-yaml's reader breaks
+//!   lines at them);
+//! - granit-parser's syntax checks are not libyaml's in every corner: error texts and lines
+//!   are mapped to go-yaml's for the common errors only, and some documents one accepts may
+//!   fail in the other (anchor names with `:`, which go-yaml ends at the `:`, fail here);
+//! - `json_to_yaml` cannot fail; `json_to_yaml_checked` reports go-yaml's failures on Go's
+//!   JSON (keys over 1022 characters or holding a NEL, DEL and C1 controls);
+//! - a JSON `-0.0` is read as `0` (serde_json does not keep `-0` and `-0.0` apart).
 mod emit;
 mod gofloat;
 mod objects;

@@ -206,8 +206,18 @@ fn deep_nesting_fails_cleanly() {
     assert!(yaml_to_json(&deep).is_err());
     let deep = format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(yaml_to_json(&deep).is_err());
-    let ok = format!("a: {}{}", "[".repeat(300), "]".repeat(300));
+    let ok = format!("a: {}{}", "[".repeat(500), "]".repeat(500));
     assert!(yaml_to_json(&ok).is_ok());
+    let block: String = (0..500).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    assert!(yaml_to_json(&block).is_ok());
+    // aliases nest too: each anchor holds the previous one
+    let mut chain = String::from("a0: &a0 [x]\n");
+    for i in 1..2000 {
+        chain.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+    }
+    assert!(yaml_to_json(&chain).is_err());
+    let v = yaml_to_json(&ok).unwrap_or_default();
+    assert!(read_objects(&format!("kind: A\n{}", json_to_yaml(&v))).is_ok());
 }
 
 #[test]
