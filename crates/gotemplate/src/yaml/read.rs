@@ -1,7 +1,7 @@
 //! Reading YAML as `sigs.k8s.io/yaml.YAMLToJSON` does: go-yaml v2 decodes the first
 //! document into `interface{}` (YAML 1.1 resolution, merge keys, aliases under go-yaml's
 //! expansion limit), then the value is made JSON-able and marshalled with `encoding/json`.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use granit_parser::{Event, Options, Parser, ScalarStyle};
 
@@ -645,18 +645,52 @@ struct Decoder<'a> {
     depth: usize,
 }
 
-fn go_key_eq(a: &Go, b: &Go) -> bool {
-    match (a, b) {
-        (Go::Float(x), Go::Float(y)) => x == y,
-        _ => a == b,
-    }
+/// A hashable form of a scalar key, equal exactly when go-yaml's map keys are equal (None
+/// for NaN, which equals nothing, and for collections).
+fn key_repr(k: &Go) -> Option<(u8, String)> {
+    Some(match k {
+        Go::Null => (0, String::new()),
+        Go::Bool(b) => (1, b.to_string()),
+        Go::Int(i) => (2, i.to_string()),
+        Go::Uint(u) => (3, u.to_string()),
+        Go::Float(f) if f.is_nan() => return None,
+        // 0.0 and -0.0 are equal keys
+        Go::Float(f) => (4, (f + 0.0).to_bits().to_string()),
+        Go::Str(s) => (5, s.clone()),
+        Go::Seq(_) | Go::Map(_) => return None,
+    })
 }
 
-fn set_key(map: &mut Vec<(Go, Go)>, key: Go, value: Go) {
-    if let Some(slot) = map.iter_mut().find(|(k, _)| go_key_eq(k, &key)) {
-        slot.1 = value;
-    } else {
-        map.push((key, value));
+/// A map being filled, with an index of its keys.
+struct MapFill<'a> {
+    entries: &'a mut Vec<(Go, Go)>,
+    index: HashMap<(u8, String), usize>,
+}
+
+impl<'a> MapFill<'a> {
+    fn new(entries: &'a mut Vec<(Go, Go)>) -> Self {
+        let index = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (k, _))| key_repr(k).map(|r| (r, i)))
+            .collect();
+        MapFill { entries, index }
+    }
+
+    fn set(&mut self, key: Go, value: Go) {
+        let repr = key_repr(&key);
+        if let Some(slot) = repr
+            .as_ref()
+            .and_then(|r| self.index.get(r))
+            .and_then(|&i| self.entries.get_mut(i))
+        {
+            slot.1 = value;
+            return;
+        }
+        if let Some(r) = repr {
+            self.index.insert(r, self.entries.len());
+        }
+        self.entries.push((key, value));
     }
 }
 
@@ -746,10 +780,12 @@ impl Decoder<'_> {
             Node::Map(c) => c.clone(),
             _ => return Err(WANT_MAP.to_string()),
         };
+        let mut fill = MapFill::new(out);
         for pair in children.chunks(2) {
             let [k, v] = pair else { break };
             if self.is_merge(*k)? {
-                self.merge(*v, out)?;
+                self.merge(*v, fill.entries)?;
+                fill = MapFill::new(fill.entries);
                 continue;
             }
             let key = self.decode(*k)?;
@@ -757,7 +793,7 @@ impl Decoder<'_> {
                 return Err(format!("yaml: invalid map key: {}", go_print(&key)));
             }
             let value = self.decode(*v)?;
-            set_key(out, key, value);
+            fill.set(key, value);
         }
         Ok(())
     }

@@ -446,3 +446,22 @@ fn yaml_to_json_syntax_matches_go() {
 fn yaml_to_json_tabs_match_go() {
     yaml_to_json_table(include_str!("testdata/y2j_tabs.jsonl"));
 }
+
+#[test]
+fn large_documents_are_fast() {
+    let start = std::time::Instant::now();
+    let big: String = (0..20_000).map(|i| format!("k{i}: v{i}\n")).collect();
+    let v = yaml_to_json(&big);
+    assert!(v.is_ok());
+    let text = json_to_yaml(&v.unwrap_or_default());
+    assert_eq!(text.lines().count(), 20_000);
+    let stream: String = (0..2_000)
+        .map(|i| {
+            format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: \"1\"\n"
+            )
+        })
+        .collect();
+    assert_eq!(read_objects(&stream).map(|o| o.len()), Ok(2_000));
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
