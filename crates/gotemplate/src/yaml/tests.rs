@@ -465,3 +465,21 @@ fn large_documents_are_fast() {
     assert_eq!(read_objects(&stream).map(|o| o.len()), Ok(2_000));
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
 }
+
+#[test]
+#[ignore = "timing of the large-document steps"]
+fn large_documents_timing() {
+    let t = std::time::Instant::now();
+    let big: String = (0..20_000).map(|i| format!("k{i}: v{i}\n")).collect();
+    let v = yaml_to_json(&big).unwrap_or_default();
+    eprintln!("read {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let text = json_to_yaml(&v);
+    eprintln!("write {:?} {}", t.elapsed(), text.len());
+    let t = std::time::Instant::now();
+    let stream: String = (0..2_000)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: \"1\"\n"))
+        .collect();
+    let _ = read_objects(&stream);
+    eprintln!("objects {:?}", t.elapsed());
+}
