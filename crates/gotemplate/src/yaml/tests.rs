@@ -478,7 +478,11 @@ fn large_documents_timing() {
     eprintln!("write {:?} {}", t.elapsed(), text.len());
     let t = std::time::Instant::now();
     let stream: String = (0..2_000)
-        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: \"1\"\n"))
+        .map(|i| {
+            format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  a: \"1\"\n"
+            )
+        })
         .collect();
     let _ = read_objects(&stream);
     eprintln!("objects {:?}", t.elapsed());
