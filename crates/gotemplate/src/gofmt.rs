@@ -54,6 +54,22 @@ pub fn quote(s: &str) -> String {
     quote_with(s, '"', false)
 }
 
+/// `strconv.Quote` of a byte string: invalid UTF-8 bytes as `\xNN`.
+pub fn quote_bytes(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("\"");
+    for chunk in b.utf8_chunks() {
+        for r in chunk.valid().chars() {
+            escape_rune(&mut out, r, '"', false);
+        }
+        for x in chunk.invalid() {
+            let _ = write!(out, "\\x{x:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// `strconv.QuoteToASCII`.
 pub fn quote_to_ascii(s: &str) -> String {
     quote_with(s, '"', true)

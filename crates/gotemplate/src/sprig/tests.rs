@@ -78,6 +78,39 @@ fn as_go_returns() {
 
 fn go_cases() {
     check("hello", Vec::new(), Ok(("Hello!", "string")));
+    check("upper", vec![s("ᾢᾳῳ ǆ ß ŉ")], Ok(("ᾪᾼῼ Ǆ ß ŉ", "string")));
+    check(
+        "title",
+        vec![s("ვეფხის ტყაოსანი ᾳ ǳ")],
+        Ok(("ვეფხის ტყაოსანი ᾼ ǲ", "string")),
+    );
+    check("lower", vec![s("ᾪ Ǆ ẞ")], Ok(("ᾢ ǆ ß", "string")));
+    check(
+        "urlParse",
+        vec![s("a%ƕ")],
+        Err("unable to parse url: parse \"a%ƕ\": invalid URL escape \"%ƕ\""),
+    );
+    check(
+        "urlParse",
+        vec![s("h%0a")],
+        Ok((
+            "map[fragment: host: hostname: opaque: path:h\n query: scheme: userinfo:]",
+            "map[string]interface {}",
+        )),
+    );
+    check(
+        "urlParse",
+        vec![s("http://h%41/")],
+        Err("unable to parse url: parse \"http://h%41/\": invalid URL escape \"%41\""),
+    );
+    check(
+        "urlParse",
+        vec![s("http://h%C3%BC/")],
+        Ok((
+            "map[fragment: host:hü hostname:hü opaque: path:/ query: scheme:http userinfo:]",
+            "map[string]interface {}",
+        )),
+    );
     check(
         "trunc",
         vec![Value::Int(3), s("hello")],
