@@ -2376,3 +2376,25 @@ fn measure_slug_divergences() {
         }
     }
 }
+
+/// The module documentation names every function of the map.
+#[test]
+fn docs_list_every_function() {
+    let docs: String = include_str!("mod.rs")
+        .lines()
+        .filter(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let map = hermetic();
+    let mut missing: Vec<&String> = map
+        .funcs
+        .keys()
+        .filter(|name| {
+            !docs.contains(&format!("`{name} "))
+                && !docs.contains(&format!("`{name}`"))
+                && !docs.contains(&format!("`{name},"))
+        })
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "not in the docs: {missing:?}");
+}
