@@ -39,7 +39,9 @@ impl Rng {
     }
 }
 
-const REGEXES: &[&str] = &["[a-z]+", "^a", "[0-9]", "\\s+", "(x|y)", "é|中", ".", "[^a-z]*$", "b?"];
+const REGEXES: &[&str] = &[
+    "[a-z]+", "^a", "[0-9]", "\\s+", "(x|y)", "é|中", ".", "[^a-z]*$", "b?",
+];
 
 const CHARS: &[&str] = &[
     "a", "b", "z", "A", "Q", "0", "7", " ", "-", "_", ".", "/", ":", "#", "'", "\"", "\\", "\n",
@@ -301,12 +303,7 @@ impl G<'_> {
                     }
                     5 => {
                         let (n, s) = (self.int_arg(), a(self, T::Str));
-                        let f = *self.r.pick(&[
-                            "trunc",
-                            "repeat",
-                            "indent",
-                            "nindent",
-                        ]);
+                        let f = *self.r.pick(&["trunc", "repeat", "indent", "nindent"]);
                         if f == "repeat" {
                             format!("(repeat {} {s})", self.r.below(3))
                         } else if pipe {
@@ -317,7 +314,7 @@ impl G<'_> {
                     }
                     6 => {
                         let (x, y, s) = (
-                            go_string_literal(self.r.pick(REGEXES)),
+                            go_string_literal(*self.r.pick(REGEXES)),
                             a(self, T::Str),
                             a(self, T::Str),
                         );
@@ -428,9 +425,7 @@ impl G<'_> {
                 }
                 1 => {
                     let (x, y) = (a(self, T::Float), a(self, T::Float));
-                    let f = *self
-                        .r
-                        .pick(&["maxf", "minf"]);
+                    let f = *self.r.pick(&["maxf", "minf"]);
                     format!("({f} {x} {y})")
                 }
                 _ => self.leaf(T::Float),
@@ -865,7 +860,7 @@ pub fn run(bin: &Path) {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1)
     });
-    let cases = env_num("KP_DIFF_CASES").unwrap_or(4000) as usize;
+    let cases = env_num("KP_DIFF_CASES").unwrap_or(6000) as usize;
     const PER_RSET: usize = 20;
     println!("generated: seed {seed} (KP_DIFF_SEED={seed} reproduces), {cases} cases");
     let start = Instant::now();
