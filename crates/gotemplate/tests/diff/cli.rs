@@ -103,7 +103,11 @@ pub fn parse_documents(text: &str) -> Result<Vec<Json>, String> {
     let mut cur = String::new();
     let flush = |cur: &mut String, docs: &mut Vec<Json>| -> Result<(), String> {
         if !cur.trim().is_empty() {
-            let v: Json = serde_saphyr::from_str(cur).map_err(|e| e.to_string())?;
+            // go-yaml v2 writes a `<<` key plain; it is data here, not a merge.
+            let mut options = serde_saphyr::Options::default();
+            options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
+            let v: Json =
+                serde_saphyr::from_str_with_options(cur, options).map_err(|e| e.to_string())?;
             docs.push(v);
         }
         cur.clear();

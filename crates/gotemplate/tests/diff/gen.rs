@@ -39,6 +39,10 @@ impl Rng {
     }
 }
 
+const REGEXES: &[&str] = &[
+    "[a-z]+", "^a", "[0-9]", "\\s+", "(x|y)", "é|中", ".", "[^a-z]*$", "b?",
+];
+
 const CHARS: &[&str] = &[
     "a", "b", "z", "A", "Q", "0", "7", " ", "-", "_", ".", "/", ":", "#", "'", "\"", "\\", "\n",
     "\t", "<", ">", "&", "%", "{", "}", "[", "]", ",", "é", "ü", "ß", "İ", "中", "文", "🚀",
@@ -206,12 +210,13 @@ impl G<'_> {
                 1 => "(dict \"a\" 1 \"b\" \"two\")".into(),
                 _ => "inputs".into(),
             },
-            T::Any => match self.r.below(8) {
-                0 => "inputs.v".into(),
-                1 => "nil".into(),
-                2 => "(index inputs.x 0)".into(),
-                3 => "inputs.missing".into(),
-                4 => "inputs.m.k".into(),
+            T::Any => match self.r.below(40) {
+                0..=4 => "inputs.v".into(),
+                5..=8 => "nil".into(),
+                9..=11 => "(first inputs.x)".into(),
+                // A missing key fails the whole set under missingkey=error: rarely.
+                12 if self.r.chance(25) => "inputs.missing".into(),
+                13..=16 => "inputs.m.k".into(),
                 _ => {
                     let t = *self
                         .r
@@ -225,7 +230,7 @@ impl G<'_> {
     /// A call yielding (mostly) a value of kind `t`; now and then an argument of the wrong
     /// kind, to compare type errors.
     fn call(&mut self, t: T) -> String {
-        let wrong = self.r.chance(4);
+        let wrong = self.r.chance(2);
         let a = |g: &mut Self, want: T| {
             if wrong && g.r.chance(50) {
                 let other =
@@ -297,13 +302,8 @@ impl G<'_> {
                         }
                     }
                     5 => {
-                        let (n, s) = (a(self, T::Int), a(self, T::Str));
-                        let f = *self.r.pick(&[
-                            "trunc",
-                            "repeat",
-                            "indent",
-                            "nindent",
-                        ]);
+                        let (n, s) = (self.int_arg(), a(self, T::Str));
+                        let f = *self.r.pick(&["trunc", "repeat", "indent", "nindent"]);
                         if f == "repeat" {
                             format!("(repeat {} {s})", self.r.below(3))
                         } else if pipe {
@@ -313,7 +313,11 @@ impl G<'_> {
                         }
                     }
                     6 => {
-                        let (x, y, s) = (a(self, T::Str), a(self, T::Str), a(self, T::Str));
+                        let (x, y, s) = (
+                            go_string_literal(*self.r.pick(REGEXES)),
+                            a(self, T::Str),
+                            a(self, T::Str),
+                        );
                         let f = *self.r.pick(&["replace", "regexReplaceAllLiteral"]);
                         format!("({f} {x} {y} {s})")
                     }
@@ -329,8 +333,12 @@ impl G<'_> {
                             "plural",
                         ]);
                         if f == "plural" {
-                            let n = a(self, T::Int);
+                            let n = self.int_arg();
                             format!("(plural {x} {s} {n})")
+                        } else if f == "regexFind" {
+                            // A random pattern would mostly not compile: take a valid one.
+                            let p = *self.r.pick(REGEXES);
+                            format!("(regexFind {} {s})", go_string_literal(p))
                         } else {
                             format!("({f} {x} {s})")
                         }
@@ -398,7 +406,10 @@ impl G<'_> {
                     let (x, y) = (a(self, T::Int), a(self, T::Int));
                     format!("(biggest {x} {y})")
                 }
-                3 => {
+                _ => self.leaf(T::Int),
+            },
+            T::Float => match self.r.below(4) {
+                2 => {
                     let x = a(self, T::Float);
                     let f = *self.r.pick(&["floor", "ceil", "round"]);
                     if f == "round" {
@@ -407,9 +418,6 @@ impl G<'_> {
                         format!("({f} {x})")
                     }
                 }
-                _ => self.leaf(T::Int),
-            },
-            T::Float => match self.r.below(3) {
                 0 => {
                     let t = *self.r.pick(&[T::Int, T::Str, T::Float]);
                     let x = a(self, t);
@@ -417,9 +425,7 @@ impl G<'_> {
                 }
                 1 => {
                     let (x, y) = (a(self, T::Float), a(self, T::Float));
-                    let f = *self
-                        .r
-                        .pick(&["maxf", "minf"]);
+                    let f = *self.r.pick(&["maxf", "minf"]);
                     format!("({f} {x} {y})")
                 }
                 _ => self.leaf(T::Float),
@@ -428,7 +434,11 @@ impl G<'_> {
                 0 => {
                     let t = *self.r.pick(&[T::Str, T::Int, T::Float, T::Bool]);
                     let (x, y) = (a(self, t), a(self, t));
-                    let f = *self.r.pick(&["eq", "ne", "lt", "le", "gt", "ge"]);
+                    let f = if t == T::Bool {
+                        *self.r.pick(&["eq", "ne"])
+                    } else {
+                        *self.r.pick(&["eq", "ne", "lt", "le", "gt", "ge"])
+                    };
                     format!("({f} {x} {y})")
                 }
                 1 => {
@@ -446,7 +456,12 @@ impl G<'_> {
                     let f = *self
                         .r
                         .pick(&["hasPrefix", "hasSuffix", "contains", "regexMatch"]);
-                    format!("({f} {x} {s})")
+                    if f == "regexMatch" {
+                        let p = *self.r.pick(REGEXES);
+                        format!("(regexMatch {} {s})", go_string_literal(p))
+                    } else {
+                        format!("({f} {x} {s})")
+                    }
                 }
                 4 => {
                     let (l, x) = (a(self, T::List), self.expr(T::Any));
@@ -481,7 +496,8 @@ impl G<'_> {
                     let (sep, s) = (self.lit_str(), a(self, T::Str));
                     let f = *self.r.pick(&["splitList", "regexSplit"]);
                     if f == "regexSplit" {
-                        format!("(regexSplit {sep} {s} -1)")
+                        let p = *self.r.pick(REGEXES);
+                        format!("(regexSplit {} {s} -1)", go_string_literal(p))
                     } else {
                         format!("(splitList {sep} {s})")
                     }
@@ -527,7 +543,7 @@ impl G<'_> {
                 }
                 6 => {
                     let l = a(self, T::List);
-                    format!("(slice {l} {})", self.r.below(3))
+                    format!("(slice {l} {})", self.r.below(2))
                 }
                 _ => {
                     let m = a(self, T::Map);
@@ -547,10 +563,6 @@ impl G<'_> {
                     let f = *self.r.pick(&["pick", "omit"]);
                     format!("({f} {m} {k})")
                 }
-                2 => {
-                    let (sep, s) = (self.lit_str(), a(self, T::Str));
-                    format!("(split {sep} {s})")
-                }
                 3 => {
                     let (k, v) = (self.lit_str(), self.expr(T::Any));
                     format!("(set (dict) {k} {v})")
@@ -564,8 +576,18 @@ impl G<'_> {
                     format!("({f} {l})")
                 }
                 1 => {
+                    // Mostly in range: an index error fails the whole set.
                     let l = a(self, T::List);
-                    format!("(index {l} {})", self.r.below(3))
+                    if self.r.chance(10) {
+                        format!("(index {l} {})", self.r.below(3))
+                    } else {
+                        let x = self.expr(T::Any);
+                        format!("(index (prepend {l} {x}) 0)")
+                    }
+                }
+                4 => {
+                    let (sep, s) = (self.lit_str(), a(self, T::Str));
+                    format!("(split {sep} {s})")
                 }
                 2 => {
                     let (m, k) = (a(self, T::Map), self.lit_str());
@@ -587,10 +609,20 @@ impl G<'_> {
 
     /// One list item of the output.
     fn item(&mut self) -> String {
-        let x = self.expr(T::Any);
         match self.r.below(10) {
-            // Raw printing, re-read as YAML.
-            0 => format!("\n- << {x} >>"),
+            // Raw printing, re-read as YAML: numbers and bools, which YAML retypes.
+            0 => {
+                let t = *self.r.pick(&[T::Int, T::Bool, T::Float]);
+                let x = self.head(t);
+                format!("\n- << {x} >>")
+            }
+            _ => self.item_of(),
+        }
+    }
+
+    fn item_of(&mut self) -> String {
+        let x = self.head(T::Any);
+        match self.r.below(10) {
             1 => format!("\n- << print {x} | quote >>"),
             _ => format!("\n- << {x} | toJson >>"),
         }
@@ -599,6 +631,33 @@ impl G<'_> {
     fn fresh_var(&mut self) -> String {
         self.nvars += 1;
         format!("$v{}", self.nvars)
+    }
+
+    /// An expression that can start a pipeline (a bare `nil` cannot).
+    fn head(&mut self, t: T) -> String {
+        loop {
+            let e = self.expr(t);
+            if e != "nil" {
+                return e;
+            }
+        }
+    }
+
+    /// A Go int argument: a constant, `int` of something, or a length.
+    fn int_arg(&mut self) -> String {
+        match self.r.below(4) {
+            0 => format!("(int {})", self.expr(T::Int)),
+            1 => format!("(len {})", self.expr(T::Str)),
+            _ => format!("{}", self.r.below(12) as i64 - 2),
+        }
+    }
+
+    /// Statements in a block of their own: variables declared there end with it.
+    fn scoped(&mut self, n: usize, in_range: bool) -> String {
+        let saved = self.vars.len();
+        let s = self.stmts(n, in_range);
+        self.vars.truncate(saved);
+        s
     }
 
     fn stmts(&mut self, n: usize, in_range: bool) -> String {
@@ -613,25 +672,25 @@ impl G<'_> {
             0 => {
                 let t = *self.r.pick(&[T::Str, T::Int, T::List, T::Map, T::Bool]);
                 let v = self.fresh_var();
-                let e = self.expr(t);
+                let e = self.head(t);
                 self.vars.push((v.clone(), t));
                 format!("\n<<- {v} := {e} >>")
             }
             1 => {
                 self.depth += 1;
-                let c = self.expr(T::Bool);
+                let c = self.head(T::Bool);
                 let body = {
                     let n = 1 + self.r.below(2);
-                    self.stmts(n, in_range)
+                    self.scoped(n, in_range)
                 };
                 let mut s = format!("\n<<- if {c} >>{body}");
                 if self.r.chance(40) {
-                    let c2 = self.expr(T::Any);
-                    let b2 = self.stmts(1, in_range);
+                    let c2 = self.head(T::Any);
+                    let b2 = self.scoped(1, in_range);
                     s.push_str(&format!("\n<<- else if {c2} >>{b2}"));
                 }
                 if self.r.chance(50) {
-                    let b3 = self.stmts(1, in_range);
+                    let b3 = self.scoped(1, in_range);
                     s.push_str(&format!("\n<<- else >>{b3}"));
                 }
                 s.push_str("\n<<- end >>");
@@ -641,23 +700,41 @@ impl G<'_> {
             2 | 3 => {
                 self.depth += 1;
                 let over = *self.r.pick(&[T::List, T::List, T::Map, T::Int]);
-                let e = self.expr(over);
+                let e = self.head(over);
                 let (i, v) = (self.fresh_var(), self.fresh_var());
                 let saved = self.vars.len();
                 let it = if over == T::Map { T::Str } else { T::Int };
-                self.vars.push((i.clone(), it));
-                self.vars.push((v.clone(), T::Any));
-                let mut body = {
-                    let n = 1 + self.r.below(2);
-                    self.stmts(n, true)
+                // 0: `range e`, 1: `range $i := e` (integers), 2: `range $i, $v := e`.
+                let form = if over == T::Int {
+                    1
+                } else if self.r.chance(20) {
+                    0
+                } else {
+                    2
                 };
-                if self.r.chance(30) {
-                    let c = self.expr(T::Bool);
-                    let kw = *self.r.pick(&["break", "continue"]);
-                    body = format!("\n<<- if {c} >><<- {kw} >><<- end >>{body}");
+                if form >= 1 {
+                    self.vars.push((i.clone(), it));
                 }
+                if form == 2 {
+                    self.vars.push((v.clone(), T::Any));
+                }
+                // The break/continue condition comes before the body's own variables.
+                let stop = if self.r.chance(30) {
+                    let c = self.head(T::Bool);
+                    let kw = *self.r.pick(&["break", "continue"]);
+                    format!("\n<<- if {c} >><<- {kw} >><<- end >>")
+                } else {
+                    String::new()
+                };
+                let body = {
+                    let n = 1 + self.r.below(2);
+                    format!("{stop}{}", self.stmts(n, true))
+                };
                 self.vars.truncate(saved);
-                let mut s = if self.r.chance(20) {
+                // An integer ranges with one variable at most.
+                let mut s = if form == 1 {
+                    format!("\n<<- range {i} := {e} >>\n- << {i} | toJson >>{body}")
+                } else if form == 0 {
                     format!("\n<<- range {e} >>\n- << . | toJson >>{body}")
                 } else {
                     format!(
@@ -665,7 +742,7 @@ impl G<'_> {
                     )
                 };
                 if self.r.chance(30) {
-                    let b = self.stmts(1, in_range);
+                    let b = self.scoped(1, in_range);
                     s.push_str(&format!("\n<<- else >>{b}"));
                 }
                 s.push_str("\n<<- end >>");
@@ -674,15 +751,15 @@ impl G<'_> {
             }
             4 => {
                 self.depth += 1;
-                let e = self.expr(T::Any);
-                let body = self.stmts(1, in_range);
+                let e = self.head(T::Any);
+                let body = self.scoped(1, in_range);
                 let mut s = format!("\n<<- with {e} >>\n- << . | toJson >>{body}");
                 if self.r.chance(30) {
-                    let c = self.expr(T::Any);
+                    let c = self.head(T::Any);
                     s.push_str(&format!("\n<<- else with {c} >>\n- << . | toJson >>"));
                 }
                 if self.r.chance(40) {
-                    let b = self.stmts(1, in_range);
+                    let b = self.scoped(1, in_range);
                     s.push_str(&format!("\n<<- else >>{b}"));
                 }
                 s.push_str("\n<<- end >>");
@@ -691,13 +768,13 @@ impl G<'_> {
             }
             5 if !self.defines.is_empty() => {
                 let d = self.r.pick(&self.defines).clone();
-                let e = self.expr(T::Any);
+                let e = self.head(T::Any);
                 format!("\n<<- template {} {e} >>", go_string_literal(&d))
             }
-            6 => format!("\n<<- /* {} */ ->>{}", self.r.below(100), self.item()),
+            6 => format!("\n<<- /* {} */>>{}", self.r.below(100), self.item()),
             7 => {
                 if let Some(v) = self.var_of(T::Any) {
-                    let e = self.expr(T::Any);
+                    let e = self.head(T::Any);
                     // Assignment keeps the variable; its kind becomes unknown.
                     for var in &mut self.vars {
                         if var.0 == v {
@@ -768,6 +845,7 @@ struct Tally {
     message_differs: AtomicUsize,
     message_samples: Mutex<Vec<String>>,
     cli_calls: AtomicUsize,
+    cli_failed_batches: AtomicUsize,
     divergences: Mutex<Vec<String>>,
 }
 
@@ -782,7 +860,7 @@ pub fn run(bin: &Path) {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1)
     });
-    let cases = env_num("KP_DIFF_CASES").unwrap_or(4000) as usize;
+    let cases = env_num("KP_DIFF_CASES").unwrap_or(6000) as usize;
     const PER_RSET: usize = 20;
     println!("generated: seed {seed} (KP_DIFF_SEED={seed} reproduces), {cases} cases");
     let start = Instant::now();
@@ -816,8 +894,10 @@ pub fn run(bin: &Path) {
         .map(|d| d.clone())
         .unwrap_or_default();
     println!(
-        "generated: {} cases run, {} compared ({} both failed, {} of them with different messages), {} CLI calls, {} divergent, {:.1}s",
+        "generated: {} cases run in {} ResourceSets ({} failing in the CLI), {} compared ({} both failed, {} of them with different messages), {} CLI calls, {} divergent, {:.1}s",
         tally.cases.load(Ordering::Relaxed),
+        batches,
+        tally.cli_failed_batches.load(Ordering::Relaxed),
         tally.compared.load(Ordering::Relaxed),
         tally.both_failed.load(Ordering::Relaxed),
         tally.message_differs.load(Ordering::Relaxed),
@@ -849,6 +929,12 @@ fn batch(bin: &Path, template: &str, inputs: &Json, b: usize, tally: &Tally) {
     let rs = rset(template);
     let cli = run_cli(bin, &rs, Some(inputs));
     tally.cli_calls.fetch_add(1, Ordering::Relaxed);
+    if cli.is_err() {
+        tally.cli_failed_batches.fetch_add(1, Ordering::Relaxed);
+        if std::env::var_os("KP_DIFF_VERBOSE").is_some() {
+            println!("batch {b}: the CLI fails: {}", cli.show());
+        }
+    }
     let ours = run_ours(&rs, Some(inputs));
     if !cli.is_err() && !ours.is_err() {
         tally.compared.fetch_add(sets.len(), Ordering::Relaxed);
