@@ -235,4 +235,20 @@ proptest! {
         prop_assert!(!forged(&text), "{}", text);
         prop_assert!(text.contains("kubectl create secret generic s"), "{}", text);
     }
+
+    /// `-o yaml` and `-o json` (and `render --local`'s objects): no unsafe character reaches the
+    /// text, and the document reads back as the very same data (keys and values).
+    #[test]
+    fn yaml_and_json_outputs_are_safe_and_exact(key in hostile(), value in hostile(), other in hostile()) {
+        let data = json!({ key.clone(): { "v": value, "list": [other, "\u{1}0041\u{1}"] } });
+        let yaml = kubectl_preview::ui::output::safe_yaml(&data).unwrap();
+        prop_assert!(clean(&yaml), "{yaml:?}");
+        let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        prop_assert_eq!(&back, &data, "{}", yaml);
+        let text = serde_json::to_string_pretty(&data).unwrap();
+        let json = kubectl_preview::ui::output::safe_json(&text);
+        prop_assert!(clean(&json), "{json:?}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&back, &data);
+    }
 }

@@ -42,9 +42,87 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
-pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
-    let text = serde_saphyr::to_string(value)
+/// Marks, in strings given to the YAML writer, a character it would write raw although a
+/// terminal acts on it (bidirectional marks; tabs, which it writes raw in block scalars): the writer double-quotes a string holding a control
+/// character and escapes it as `\x01`, after which the mark and the character's code become a
+/// `\uXXXX` escape. A `\u{1}` of the data itself is marked too (`01`), so nothing is mistaken.
+const MARK: char = '\u{1}';
+
+fn mark_unsafe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == MARK {
+            out.push_str("\u{1}01\u{1}");
+        } else if c == '\t' || (crate::sanitize::is_unsafe(c) && !c.is_control()) {
+            out.push(MARK);
+            out.push_str(&format!("{:04x}", c as u32));
+            out.push(MARK);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn marked(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let needs = |s: &str| {
+        s.chars()
+            .any(|c| c == MARK || c == '\t' || (crate::sanitize::is_unsafe(c) && !c.is_control()))
+    };
+    match v {
+        Value::String(s) if needs(&s) => Value::String(mark_unsafe(&s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(marked).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (if needs(&k) { mark_unsafe(&k) } else { k }, marked(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// YAML whose every character unsafe for a terminal is escaped (the writer escapes controls but
+/// writes bidirectional marks raw, even in plain scalars).
+pub fn safe_yaml<T: Serialize>(value: &T) -> Result<String> {
+    let v = serde_json::to_value(value)
         .map_err(|e| Error::Other(format!("cannot encode YAML: {e}")))?;
+    let text = serde_saphyr::to_string(&marked(v))
+        .map_err(|e| Error::Other(format!("cannot encode YAML: {e}")))?;
+    if !text.contains("\\x01") {
+        return Ok(text);
+    }
+    // `\x01` + 2 or 4 hex digits + `\x01`: a marked character.
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\\x01") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let code: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .take(4)
+            .collect();
+        match after[code.len()..].strip_prefix("\\x01") {
+            Some(tail) if code.len() == 4 || code == "01" => {
+                out.push_str(if code == "01" { "\\x01" } else { "\\u" });
+                if code.len() == 4 {
+                    out.push_str(&code);
+                }
+                rest = tail;
+            }
+            _ => {
+                out.push_str("\\x01");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
+    let text = safe_yaml(value)?;
     let mut out = std::io::stdout().lock();
     write!(out, "{text}")?;
     Ok(())
