@@ -507,7 +507,9 @@ impl<'t> State<'t> {
             self.vars.truncate(mark);
             let f = self.walk_list(dot, e)?;
             self.vars.truncate(outer);
-            return Ok(f);
+            // As in Go, this range stops a `break` from its else branch (which ends nothing
+            // more), while a `continue` goes on to the enclosing range.
+            return Ok(if f == Flow::Break { Flow::Normal } else { f });
         }
         self.vars.truncate(outer);
         Ok(Flow::Normal)
@@ -1065,11 +1067,16 @@ fn length(item: &Ev) -> Result<usize, String> {
     }
 }
 
+/// Go's `indexArg`. `index` opens an `interface {}` index first; `slice` does not, so there an
+/// index held in an interface is of type `interface {}`.
 fn index_arg(index: &Ev, cap: usize) -> Result<usize, String> {
-    let x = match index.concrete() {
-        Some(Value::Int(x) | Value::Int64(x)) => *x,
-        None => return Err("cannot index slice/array with nil".to_string()),
-        Some(v) => {
+    let x = match index {
+        Ev::Conc(Value::Int(x) | Value::Int64(x)) => *x,
+        Ev::Missing => return Err("cannot index slice/array with nil".to_string()),
+        Ev::Iface(_) | Ev::Conc(Value::Nil) => {
+            return Err("cannot index slice/array with type interface {}".to_string());
+        }
+        Ev::Conc(v) => {
             return Err(format!(
                 "cannot index slice/array with type {}",
                 v.go_type()
@@ -1099,14 +1106,14 @@ fn index(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
         };
         item = match &v {
             Value::List(l) => {
-                let x = index_arg(ix, l.items.len())?;
+                let x = index_arg(&opened(ix), l.items.len())?;
                 match l.items.get(x) {
                     Some(e) => Ev::from_elem(l.elem, e.clone()),
                     None => return Err("reflect: slice index out of range".to_string()),
                 }
             }
             Value::String(s) => {
-                let x = index_arg(ix, s.len())?;
+                let x = index_arg(&opened(ix), s.len())?;
                 match s.as_bytes().get(x) {
                     Some(b) => Ev::Conc(Value::Int(i64::from(*b))),
                     None => return Err("reflect: string index out of range".to_string()),
@@ -1133,6 +1140,14 @@ fn index(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
         };
     }
     Ok(item)
+}
+
+/// Go's `indirectInterface`, keeping the result an `Ev`.
+fn opened(e: &Ev) -> Ev {
+    match e.concrete() {
+        Some(v) => Ev::Conc(v.clone()),
+        None => Ev::Missing,
+    }
 }
 
 fn zero_of_elem(e: Elem) -> Ev {

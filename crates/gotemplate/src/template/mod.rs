@@ -4,6 +4,19 @@
 //! A text is parsed once into a [`Template`] (thread-safe: the tree holds no values) and
 //! executed many times against Go-typed [`Value`]s. The modules follow Go's layout: the lexer,
 //! the parser and its tree, the executor with the builtin functions, and value printing.
+//!
+//! Known differences from Go:
+//! - Depth: `template` calls nest at most 1000 deep (Go: 100000), and parsing or executing one
+//!   template may use at most 1 MiB of stack, so very deep nesting is an error (`max expression
+//!   depth exceeded`, `exceeded maximum nesting depth`) where Go would go on.
+//! - Complex constants (`1i`, `1+2i`) are an execution error; no value here is complex.
+//! - `index` of a string gives the byte as an `int` (Go: `uint8`); only type names differ.
+//! - Strings are UTF-8: an escape making invalid UTF-8 (`"\xff"`), or a `slice` of a string
+//!   inside a character, gives U+FFFD where Go keeps the raw bytes.
+//! - `slice` bounds stop at a list's length (Go: at the slice's capacity).
+//! - A function's result is typed by its value: a Go function declared to return
+//!   `interface {}` would make some messages name `interface {}` where these name the type.
+//! - On an execution error, no partial output is returned (Go writes it before failing).
 use std::collections::HashMap;
 use std::fmt;
 
