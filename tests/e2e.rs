@@ -558,6 +558,91 @@ async fn render_prints_what_the_operator_did() {
     assert!(ids[0].contains(&format!("api-pr-{b}")), "{ids:?}");
 }
 
+/// `render --local` renders what the real Flux Operator applies: once it has reconciled, the
+/// objects per environment are its inventory's, `--diff` finds nothing, `get` says each object was
+/// attributed by rendering; a template edited locally (`-f`) shows its change for every PR.
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_local_is_what_the_operator_applies() {
+    let w = World::start("e2e-local").await;
+    let (a, b) = (w.pr(1), w.pr(2));
+    w.open(a, true);
+    w.open(b, true);
+    w.ok(&["render"]).await;
+    let out = w.ok(&["render", "--local", "-o", "json"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let set = &v["resourceSets"][0];
+    let mut rendered: Vec<String> = Vec::new();
+    for env in set["environments"].as_array().unwrap() {
+        let name = env["name"].as_str().unwrap();
+        for o in env["objects"].as_array().unwrap() {
+            let object = o["metadata"]["name"].as_str().unwrap();
+            assert!(
+                name.ends_with(&format!("/{}", &object["api-pr-".len()..])),
+                "{name} {object}"
+            );
+            rendered.push(format!(
+                "{}_{object}_kustomize.toolkit.fluxcd.io_Kustomization",
+                w.ns
+            ));
+        }
+    }
+    rendered.sort();
+    let rset = w.api(FO, "ResourceSet").get("api-pr-envs").await.unwrap();
+    let mut inventory: Vec<String> = rset.data["status"]["inventory"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    inventory.sort();
+    assert_eq!(rendered, inventory);
+
+    // Nothing to change: exit 0, nothing printed.
+    let out = w.run(&["render", "--diff"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert_eq!(stdout_of(&out), "");
+    let text = w.ok(&["get", &a.to_string()]).await;
+    assert!(text.contains("[rendered]"), "{text}");
+
+    // The template edited here, rendered with the cluster's inputs: the change for each PR.
+    let mut edited = json!({"apiVersion": FO, "kind": "ResourceSet",
+        "metadata": {"name": "api-pr-envs", "namespace": w.ns}, "spec": rset.data["spec"].clone()});
+    edited["spec"]["resources"][0]["spec"]["interval"] = json!("5m");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rset.yaml");
+    std::fs::write(&path, serde_json::to_string(&edited).unwrap()).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    let out = w.run(&["render", "-f", &path, "--diff"]).await;
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr_of(&out));
+    for id in [a, b] {
+        assert!(
+            text.contains(&format!("environment {}/api-pr-envs/{id}:", w.ns)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("  ~ Kustomization/{}/api-pr-{id}", w.ns)),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("-  interval: 10m") && text.contains("+  interval: 5m"),
+        "{text}"
+    );
+    // And with -f alone, the objects the edited template renders, the cluster untouched.
+    let out = w.ok(&["render", "-f", &path]).await;
+    assert!(out.contains("interval: 5m"), "{out}");
+    let out = w.run(&["render", "--diff"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+}
+
 /// `reconcile` requests a reconcile of the environment's Kustomization and returns once the real
 /// kustomize-controller has handled it.
 #[ignore = "needs the test control plane: scripts/test runs it"]

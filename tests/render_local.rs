@@ -231,3 +231,76 @@ fn hostile_inputs_never_reach_the_terminal_raw() {
         assert!(bad.is_empty(), "{format}: raw {bad:?} in {text}");
     }
 }
+
+/// On the seed (fixtures whose status and applied objects were written as the operator writes
+/// them): the live inputs render one Kustomization per PR, an environment as the target renders
+/// only its own, `get` names the rule, and `--diff` shows exactly the PR whose deployed commit is
+/// behind its head (the seed's Outdated PR 1301).
+#[ignore = "needs the test control plane: scripts/test runs it"]
+#[tokio::test]
+async fn the_seed_rendered_with_its_live_inputs_and_diffed() {
+    let env = common::require_cluster!();
+    let (_client, ns, _) = common::seeded(&env, "local").await;
+    let run = |args: &[&str]| {
+        let mut cmd = common::plugin_as_admin(&env);
+        cmd.args(args).args(["-n", &ns]);
+        cmd.output().unwrap()
+    };
+    let out = run(&["render", "--local", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let names: Vec<String> = v["resourceSets"][0]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["name"].as_str().unwrap(),
+                e["objects"][0]["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [1234, 1289, 1301].map(|id| format!("{ns}/api-pr-envs/{id} api-pr-{id}"))
+    );
+
+    let out = run(&["render", "--local", "1289"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("name: api-pr-1289") && !text.contains("api-pr-1234"),
+        "{text}"
+    );
+
+    let out = run(&["get", "1234"]);
+    let text = stdout_of(&out);
+    assert!(
+        text.contains(&format!("Kustomization/{ns}/api-pr-1234")) && text.contains("[rendered]"),
+        "{text}"
+    );
+
+    let out = run(&["render", "--diff"]);
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr_of(&out));
+    assert!(
+        text.contains(&format!("environment {ns}/api-pr-envs/1301:")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("  ~ Kustomization/{ns}/api-pr-1301")),
+        "{text}"
+    );
+    assert!(
+        text.contains("-      COMMIT_SHA: 5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("api-pr-1234") && !text.contains("api-pr-1289"),
+        "{text}"
+    );
+    // An environment as the target: only its changes.
+    let out = run(&["render", "--diff", "1234"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+}
