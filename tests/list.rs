@@ -69,10 +69,8 @@ async fn seed_scenario_three_environments() {
             .map(|o| o["kind"].as_str().unwrap())
             .collect();
         assert_eq!(kinds, ["Kustomization", "Service", "Deployment", "Ingress"]);
-        assert_eq!(
-            e["objects"][0]["attributedBy"],
-            json!({"rule": "nameToken", "token": pr.id})
-        );
+        // The templates render: each Kustomization is the one PR's inputs produce (rule 2).
+        assert_eq!(e["objects"][0]["attributedBy"], json!({"rule": "rendered"}));
         assert_eq!(e["objects"][1]["attributedBy"]["rule"], "inventory");
     }
     let failed = item(&list, &format!("{ns}/api-pr-envs/1289"));
@@ -273,9 +271,10 @@ async fn pr_guide_shape_with_helm_release_inventory() {
             .unwrap_or_else(|| panic!("{kind} in {objs:#?}"))
     };
     assert_eq!(find("HelmRelease")["attributedBy"]["rule"], "annotation");
+    // Its annotations are not read (GitRepositories are not listed): rendering decides.
     assert_eq!(
         find("GitRepository")["attributedBy"],
-        json!({"rule": "nameToken", "token": "3"})
+        json!({"rule": "rendered"})
     );
     assert_eq!(
         find("Deployment")["attributedBy"],

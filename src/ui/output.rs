@@ -85,6 +85,15 @@ fn marked(v: serde_json::Value) -> serde_json::Value {
 /// YAML whose every character unsafe for a terminal is escaped (the writer escapes controls but
 /// writes bidirectional marks raw, even in plain scalars).
 pub fn safe_yaml<T: Serialize>(value: &T) -> Result<String> {
+    let direct = serde_saphyr::to_string(value)
+        .map_err(|e| Error::Other(format!("cannot encode YAML: {e}")))?;
+    if !direct
+        .chars()
+        .any(|c| c != '\n' && crate::sanitize::is_unsafe(c))
+    {
+        return Ok(direct);
+    }
+    // Through a JSON value, whose maps are sorted: fields keep their values, not their order.
     let v = serde_json::to_value(value)
         .map_err(|e| Error::Other(format!("cannot encode YAML: {e}")))?;
     let text = serde_saphyr::to_string(&marked(v))
