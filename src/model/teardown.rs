@@ -1751,6 +1751,67 @@ mod tests {
         assert!(plan(&s, &web).is_none());
     }
 
+    /// The seed's provider with `prs`, a ResourceSet with `resources` as templates, and an
+    /// owner-labelled, pruning Kustomization for each name of `inventory` (also its inventory).
+    fn rendering(prs: &[(&str, &str)], resources: Value, inventory: &[&str]) -> Snapshot {
+        let entries: Vec<(&str, &str, &str, &str)> = inventory
+            .iter()
+            .map(|n| (NS, *n, KS, "Kustomization"))
+            .collect();
+        let mut s = snapshot(prs, &entries);
+        s.resource_sets[0].spec.resources = resources.as_array().unwrap().clone();
+        for n in inventory {
+            s.flux
+                .push(ks(n, owner(), json!({}), json!({"prune": true}), &[]));
+        }
+        s
+    }
+
+    fn kustomization(name: &str) -> Value {
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+               "metadata": {"name": name, "namespace": NS}, "spec": {"prune": true}})
+    }
+
+    #[test]
+    fn rendering_attributes_what_names_cannot_and_a_lone_pr_never_takes_a_shared_object() {
+        // Rule 2: `env-featxa` names neither PR 7's number nor its branch slug (`feat-a`); only
+        // PR 7's inputs render it. `common` is rendered the same whatever the PR: with PR 7 alone
+        // exported, the made-up PR renders it too, so it is the ResourceSet's.
+        let s = rendering(
+            &[("7", "feat/a")],
+            json!([
+                kustomization("env-<< inputs.branch | replace \"/\" \"x\" >>"),
+                kustomization("common")
+            ]),
+            &["env-featxa", "common"],
+        );
+        let p = plan(&s, &subject("7")).unwrap();
+        assert_eq!(names(&p), (vec!["env-featxa".to_string()], vec![], vec![]));
+        // Without templates that render, names decide: neither is PR 7's.
+        let mut broken = s.clone();
+        broken.resource_sets[0].spec.resources = vec![kustomization("env-<< inputs.nope >>")];
+        assert!(plan(&broken, &subject("7")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_closed_pr_never_takes_what_an_exported_prs_inputs_render() {
+        // PR 8's template names its Kustomization after the number before its own: `app-7`. PR 7
+        // is closed; the name says 7, rendering says PR 8's. PR 8's teardown takes it, PR 7's not.
+        let s = rendering(
+            &[("8", "b"), ("9", "c")],
+            json!([kustomization("app-<< sub (atoi inputs.id) 1 >>")]),
+            &["app-7", "app-8", "app-6"],
+        );
+        let closed = plan(&s, &subject("7")).unwrap();
+        assert!(closed.is_empty(), "{closed:?}");
+        assert_eq!(names(&plan(&s, &subject("8")).unwrap()).0, vec!["app-7"]);
+        assert_eq!(names(&plan(&s, &subject("9")).unwrap()).0, vec!["app-8"]);
+        // `app-6` no current input renders (PR 7 rendered it before it closed): the name decides;
+        // it names 6, which no exported PR is, so the closed PR 6 takes it (the ResourceSet's
+        // reconcile prunes it).
+        assert_eq!(names(&plan(&s, &subject("6")).unwrap()).1, vec!["app-6"]);
+    }
+
     #[test]
     fn the_rendered_plan_is_safe_for_a_terminal() {
         let mut s = snapshot(
