@@ -693,6 +693,67 @@ mod tests {
         findings.into_iter().map(|f| (f.check, f.problem)).collect()
     }
 
+    fn provider_with(inputs: Value) -> Provider {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "prs", "namespace": "ns"},
+            "spec": {"type": "GitHubPullRequest"},
+            "status": {"exportedInputs": inputs}
+        }))
+        .unwrap()
+    }
+
+    fn rendered_findings(template: &str, inputs: Value) -> Vec<(&'static str, String)> {
+        let r = rset(serde_json::json!({
+            "inputsFrom": [{"kind": "ResourceSetInputProvider", "name": "prs"}],
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap",
+                           "metadata": {"name": "c-<< inputs.id >>", "namespace": "ns"},
+                           "data": {"x": template, "sha": "<< inputs.sha >>"}}]
+        }));
+        let p = provider_with(inputs);
+        let mut findings = Vec::new();
+        check_templates(&r, &[&p], &["inputs".to_string()], &mut findings);
+        findings
+            .into_iter()
+            .filter(|f| f.check == "optional-input" || f.check == "template-build")
+            .map(|f| (f.check, f.problem))
+            .collect()
+    }
+
+    #[test]
+    fn optional_inputs_are_checked_by_rendering_every_pr_without_them() {
+        let prs = serde_json::json!([
+            {"id": "1", "sha": "a", "title": "t", "author": "x", "labels": ["l"]},
+            {"id": "2", "sha": "b", "title": "u", "author": "y", "labels": ["m"]}
+        ]);
+        // Read without a guard: a PR without labels would fail the build, with Go's error.
+        let got = rendered_findings("<< inputs.labels | join \",\" >>", prs.clone());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "optional-input");
+        assert!(got[0].1.contains("inputs.labels"), "{got:?}");
+        assert!(got[0].1.contains("map has no entry for key \"labels\""), "{got:?}");
+        // Guarded through a variable: rendering says it is fine.
+        let guarded = "<< $i := inputs >><< if hasKey $i \"labels\" >><< $i.labels | join \",\" >><< end >>";
+        assert!(rendered_findings(guarded, prs.clone()).is_empty());
+        // Read through a variable without a guard, which the text scan cannot see: rendering can.
+        let hidden = "<< $i := inputs >><< $i.author | upper >>";
+        assert!(unguarded_optional_inputs(hidden, &["inputs".to_string()]).is_empty());
+        let got = rendered_findings(hidden, prs.clone());
+        assert!(got.len() == 1 && got[0].1.contains("inputs.author"), "{got:?}");
+        // The title and author read through `default`: fine too.
+        assert!(rendered_findings("<< get inputs \"title\" | default \"\" >>", prs.clone()).is_empty());
+    }
+
+    #[test]
+    fn a_template_that_does_not_build_is_reported_with_gos_error() {
+        let got = rendered_findings(
+            "<< inputs.id | nosuchfunc >>",
+            serde_json::json!([{"id": "1", "sha": "a"}]),
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "template-build");
+        assert!(got[0].1.contains("function \"nosuchfunc\" not defined"), "{got:?}");
+    }
+
     #[test]
     fn template_checks_read_resources_templates() {
         // A per-PR Kustomization in a resourcesTemplate without prune, dependsOn or health
