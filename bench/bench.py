@@ -139,6 +139,15 @@ def bench(n):
         for uri in uris:
             curl += ["-o", "/dev/null", server + uri]
         rows["floor"], _ = timed(curl, env)
+        # The LISTs that feed local rendering (providers and ResourceSets), by curl: rendering every
+        # PR must cost less than reading its inputs (cargo bench --bench core times the rendering).
+        inputs = [u for u in uris if "/resourcesetinputproviders" in u or "/resourcesets" in u]
+        curl_inputs = curl[:]
+        del curl_inputs[curl_inputs.index("-o"):]
+        for uri in inputs:
+            curl_inputs += ["-o", "/dev/null", server + uri]
+        rows["inputs LISTs (curl)"], _ = timed(curl_inputs, env)
+        rows["render --local -A -o json"], _ = timed([PLUGIN, "render", "--local", "-A", "-o", "json"], env)
         rows["kubectl get … -o json"], _ = timed([kubectl, "get", "resourcesetinputproviders,resourcesets,kustomizations,ingresses", "-A", "-o", "json"], env)
         fo = env.get("KP_TEST_FLUX_OPERATOR")
         if fo:

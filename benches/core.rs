@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use kubectl_preview::commands::list;
 use kubectl_preview::model::environments::{self, PodProblems};
+use kubectl_preview::model::render;
 use kubectl_preview::model::snapshot::{Kind, Snapshot};
 use serde_json::Value;
 
@@ -38,7 +39,31 @@ fn median(mut d: Vec<Duration>) -> Duration {
     d[d.len() / 2]
 }
 
+/// One ResourceSet of `n` PRs (the seed's template), rendered as the Flux Operator would: the
+/// cost of rule 2 and of `render --local` per ResourceSet, beside the LISTs that feed it
+/// (`bench/bench.py`, row "inputs LISTs").
+fn render_one_set(n: usize) {
+    let (_, objects) = testkit::scale::scale(n, 1, "bench");
+    let snapshot = snapshot_of(&objects);
+    let rset = &snapshot.resource_sets[0];
+    let providers: Vec<_> = snapshot.providers.iter().collect();
+    let mut walls = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        let r = render::render(rset, &providers).unwrap();
+        walls.push(t.elapsed());
+        assert_eq!(r.build.objects().count(), n);
+    }
+    println!(
+        "N={n:>5}: render::render of one ResourceSet with N PRs {:>8.2?}",
+        median(walls)
+    );
+}
+
 fn main() {
+    for n in [100usize, 1000, 3000] {
+        render_one_set(n);
+    }
     for n in [100usize, 1000, 3000] {
         let (_, objects) = testkit::scale::scale(n, 10, "bench");
         let snapshot = snapshot_of(&objects);

@@ -102,23 +102,34 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Who a rendered object belongs to: the environment whose inputs alone render it.
+/// Who a rendered object belongs to: the environment whose input alone renders it, by the rules
+/// of attribution's rule 2 (`model::render::evidence`). Inline input sets (`--inputs`) are
+/// environments too; with only one of them, nothing tells its objects from shared ones, and all
+/// are shown as its.
 fn owner_of(
     rendering: &Rendering,
     inputs: &[usize],
     identity: &(String, String, String, String),
     unit_of: &impl Fn(&Origin) -> Option<String>,
 ) -> Option<String> {
-    if rendering.independent.contains(identity) {
+    let [input] = inputs else {
         return None;
-    }
-    let units: BTreeSet<Option<String>> = inputs
+    };
+    let unit = rendering.origins.get(*input).and_then(unit_of)?;
+    let units = rendering
+        .origins
         .iter()
-        .map(|i| rendering.origins.get(*i).and_then(unit_of))
-        .collect();
-    match (units.len(), units.into_iter().next()) {
-        (1, Some(Some(unit))) => Some(unit),
-        _ => None,
+        .filter(|o| unit_of(o).is_some())
+        .count();
+    if units >= 2 {
+        return Some(unit);
+    }
+    match (&rendering.probe, rendering.is_pr.get(*input)) {
+        (Some(p), _) if p.input == *input => {
+            (p.same_paths && !p.identities.contains(identity)).then_some(unit)
+        }
+        (_, Some(true)) => None,
+        _ => Some(unit),
     }
 }
 

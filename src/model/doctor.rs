@@ -730,17 +730,26 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0, "optional-input");
         assert!(got[0].1.contains("inputs.labels"), "{got:?}");
-        assert!(got[0].1.contains("map has no entry for key \"labels\""), "{got:?}");
+        assert!(
+            got[0].1.contains("map has no entry for key \"labels\""),
+            "{got:?}"
+        );
         // Guarded through a variable: rendering says it is fine.
-        let guarded = "<< $i := inputs >><< if hasKey $i \"labels\" >><< $i.labels | join \",\" >><< end >>";
+        let guarded =
+            "<< $i := inputs >><< if hasKey $i \"labels\" >><< $i.labels | join \",\" >><< end >>";
         assert!(rendered_findings(guarded, prs.clone()).is_empty());
         // Read through a variable without a guard, which the text scan cannot see: rendering can.
         let hidden = "<< $i := inputs >><< $i.author | upper >>";
         assert!(unguarded_optional_inputs(hidden, &["inputs".to_string()]).is_empty());
         let got = rendered_findings(hidden, prs.clone());
-        assert!(got.len() == 1 && got[0].1.contains("inputs.author"), "{got:?}");
+        assert!(
+            got.len() == 1 && got[0].1.contains("inputs.author"),
+            "{got:?}"
+        );
         // The title and author read through `default`: fine too.
-        assert!(rendered_findings("<< get inputs \"title\" | default \"\" >>", prs.clone()).is_empty());
+        assert!(
+            rendered_findings("<< get inputs \"title\" | default \"\" >>", prs.clone()).is_empty()
+        );
     }
 
     #[test]
@@ -751,7 +760,10 @@ mod tests {
         );
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0, "template-build");
-        assert!(got[0].1.contains("function \"nosuchfunc\" not defined"), "{got:?}");
+        assert!(
+            got[0].1.contains("function \"nosuchfunc\" not defined"),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -138,10 +138,22 @@ pub struct Rendering {
     /// combinations.
     pub origins: Vec<Origin>,
     pub build: rs::Build,
-    /// Identities that a made-up PR renders too (see [`probe`]): they do not depend on the PR.
-    pub independent: BTreeSet<(String, String, String, String)>,
-    /// Why the made-up PR did not render, when it did not.
-    pub probe_error: Option<String>,
+    /// Whether each input set (by index) is a pull request's: an input with an `id` exported by
+    /// a preview provider.
+    pub is_pr: Vec<bool>,
+    /// With exactly one PR exported, what a made-up PR renders (see [`probe`]).
+    pub probe: Option<Probe>,
+}
+
+/// The made-up PR rendered beside the only real one: its identities, and whether its templates
+/// took the same paths (as many objects from each template as the real PR's). Only then does an
+/// identity the real PR renders and the made-up one does not prove to depend on the PR.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The real PR's input set (index in the combined inputs).
+    pub input: usize,
+    pub identities: BTreeSet<(String, String, String, String)>,
+    pub same_paths: bool,
 }
 
 /// Renders `rset` with the inputs of `providers` (those its `inputsFrom` resolves to). `Err`:
@@ -152,80 +164,120 @@ pub fn render(rset: &ResourceSet, providers: &[&Provider]) -> Result<Rendering, 
     let (own, others) = sources(rset, providers);
     let combined = rs::combine(&own, &others, strategy).map_err(|e| e.to_string())?;
     let build = rs::build(&spec, &combined).map_err(|e| e.to_string())?;
-    let origins = match strategy {
-        rs::Strategy::Flatten => flatten_origins(rset, providers),
-        rs::Strategy::Permute { .. } => vec![],
-    };
-    let (independent, probe_error) = match probe(providers) {
-        Some((provider, input)) if matches!(strategy, rs::Strategy::Flatten) => {
-            let mut made_up = provider.clone();
-            made_up.status.exported_inputs = vec![input];
-            let (_, mine) = sources(rset, &[&made_up]);
-            let empty = rs::Provider {
-                inputs: vec![],
-                ..own.clone()
-            };
-            match rs::combine(&empty, &mine, strategy)
-                .and_then(|c| rs::build(&spec, &c))
-                .map_err(|e| e.to_string())
-            {
-                Ok(b) => (b.objects().map(|o| identity(&o.object)).collect(), None),
-                Err(e) => (BTreeSet::new(), Some(e)),
-            }
+    let (origins, is_pr) = match strategy {
+        rs::Strategy::Flatten => {
+            let origins = flatten_origins(rset, providers);
+            let is_pr = origins
+                .iter()
+                .map(|o| match o {
+                    Origin::Provider {
+                        namespace,
+                        name,
+                        index,
+                    } => providers.iter().any(|p| {
+                        p.metadata.namespace() == namespace
+                            && p.metadata.name() == name
+                            && crate::model::flux::is_change_request_type(&p.spec.type_)
+                            && p.status
+                                .exported_inputs
+                                .get(*index)
+                                .is_some_and(|i| i.contains_key("id"))
+                    }),
+                    Origin::Inline { .. } => false,
+                })
+                .collect();
+            (origins, is_pr)
         }
-        _ => (BTreeSet::new(), None),
+        rs::Strategy::Permute { .. } => (vec![], vec![]),
     };
-    Ok(Rendering {
+    let mut rendering = Rendering {
         origins,
         build,
-        independent,
-        probe_error,
+        is_pr,
+        probe: None,
+    };
+    if matches!(strategy, rs::Strategy::Flatten) {
+        rendering.probe = probe(rset, providers, &spec, &rendering);
+    }
+    Ok(rendering)
+}
+
+/// With exactly one PR exported, nothing compares its objects with another PR's: a made-up PR
+/// does. It is the real PR's input with only its `id` changed (to a number no PR has), from the
+/// same provider; any other change could take the templates down other paths (a condition on the
+/// branch). `None` when there is not exactly one PR, or the made-up PR does not render.
+fn probe(
+    rset: &ResourceSet,
+    providers: &[&Provider],
+    spec: &Value,
+    rendering: &Rendering,
+) -> Option<Probe> {
+    let mut prs = rendering.is_pr.iter().enumerate().filter(|(_, p)| **p);
+    let (input, _) = prs.next()?;
+    if prs.next().is_some() {
+        return None;
+    }
+    let Origin::Provider {
+        namespace,
+        name,
+        index,
+    } = rendering.origins.get(input)?
+    else {
+        return None;
+    };
+    let provider = providers
+        .iter()
+        .find(|p| p.metadata.namespace() == namespace && p.metadata.name() == name)?;
+    let mut made_up = (*provider).clone();
+    let mut set = provider.status.exported_inputs.get(*index)?.clone();
+    let fresh = match set.get("id") {
+        Some(Value::String(s)) => Value::String(fresh_id(s)),
+        Some(Value::Number(n)) => {
+            Value::from(n.as_u64().map_or(1, |n| n.saturating_add(1_000_003)))
+        }
+        _ => return None,
+    };
+    set.insert("id".to_string(), fresh);
+    made_up.status.exported_inputs = vec![set];
+    let (own, mine) = sources(rset, &[&made_up]);
+    let own = rs::Provider {
+        inputs: vec![],
+        ..own
+    };
+    let strategy = rs::Strategy::Flatten;
+    let built = rs::combine(&own, &mine, strategy)
+        .and_then(|c| rs::build(spec, &c))
+        .ok()?;
+    // Objects per template (and step) of the real PR's input and of the made-up one.
+    let paths = |b: &rs::Build, of: Option<usize>| -> BTreeMap<(String, String), usize> {
+        let mut out = BTreeMap::new();
+        for step in &b.steps {
+            let kept = step
+                .objects
+                .iter()
+                .filter(|o| of.is_none_or(|i| o.inputs.contains(&i)));
+            for o in kept {
+                *out.entry((step.name.clone(), format!("{:?}", o.source)))
+                    .or_default() += 1;
+            }
+        }
+        out
+    };
+    Some(Probe {
+        input,
+        identities: built.objects().map(|o| identity(&o.object)).collect(),
+        same_paths: paths(&rendering.build, Some(input)) == paths(&built, None),
     })
 }
 
-/// The input keys in which pull requests differ from one another by nature; everything else an
-/// input holds (a provider's `defaultValues`) is the same for every PR.
-const PR_KEYS: [&str; 6] = ["id", "sha", "branch", "slug", "title", "author"];
-
-/// A made-up PR: the first exported PR's inputs with every PR-specific value changed (a fresh
-/// number as `id`). What the templates render for it as well as for a real PR does not depend on
-/// the PR: with one PR exported, that is what tells a shared object (a namespace every
-/// environment uses) from the PR's own.
-fn probe<'a>(providers: &[&'a Provider]) -> Option<(&'a Provider, BTreeMap<String, Value>)> {
-    let ids: BTreeSet<u64> = providers
-        .iter()
-        .flat_map(|p| &p.status.exported_inputs)
-        .filter_map(|i| match i.get("id") {
-            Some(Value::String(s)) => s.parse().ok(),
-            Some(Value::Number(n)) => n.as_u64(),
-            _ => None,
-        })
-        .collect();
-    let fresh = ids
-        .iter()
-        .next_back()
-        .map_or(1, |m| m.saturating_add(1_000_003));
-    providers.iter().find_map(|p| {
-        let first = p.status.exported_inputs.first()?;
-        let mut input = first.clone();
-        for key in PR_KEYS {
-            let Some(v) = input.get_mut(key) else {
-                continue;
-            };
-            *v = match (key, &*v) {
-                ("id", Value::Number(_)) => Value::from(fresh),
-                ("id", _) => Value::String(fresh.to_string()),
-                ("sha", Value::String(s)) => Value::String(
-                    s.chars()
-                        .map(|c| if c == '0' { '1' } else { '0' })
-                        .collect(),
-                ),
-                (_, Value::String(s)) => Value::String(format!("probe-{s}")),
-                _ => continue,
-            };
-        }
-        Some((*p, input))
-    })
+/// A number no PR has: the real one with digits appended (a PR id is a number; a template may
+/// do arithmetic on it).
+fn fresh_id(id: &str) -> String {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && id.len() < 12 {
+        format!("{id}000003")
+    } else {
+        format!("{id}-x")
+    }
 }
 
 /// Group, kind, namespace and name of a rendered object.
@@ -247,20 +299,40 @@ pub fn identity(object: &Map<String, Value>) -> (String, String, String, String)
 
 /// Rule 2's evidence: each rendered identity with who renders it. `pr_of` maps an input set's
 /// origin to the index of its PR in the caller's list (`None`: an input that is no PR's).
+///
+/// An identity one PR's inputs alone render is that PR's when another PR is exported (each
+/// renders its own; what only this one renders, the operator prunes when it closes), or, with
+/// this PR the only one, when the made-up PR took the same paths and did not render it. Anything
+/// rendered for several inputs, or for an input that is no PR's, is shared. What cannot be told
+/// (the only PR, and the made-up one did not show it depends on the PR) is left out: rule 3
+/// decides it, as without rendering.
 pub fn evidence(rendering: &Rendering, pr_of: impl Fn(&Origin) -> Option<usize>) -> Rendered {
     let mut out = Rendered::new();
+    let prs = rendering.is_pr.iter().filter(|p| **p).count();
     for object in rendering.build.objects() {
         let key = identity(&object.object);
-        let mut who: BTreeSet<Option<usize>> = object
-            .inputs
-            .iter()
-            .map(|i| rendering.origins.get(*i).and_then(&pr_of))
-            .collect();
+        let mut who: BTreeSet<Option<usize>> = BTreeSet::new();
+        for i in &object.inputs {
+            let pr = match rendering.is_pr.get(*i) {
+                Some(true) => rendering.origins.get(*i).and_then(&pr_of),
+                _ => None,
+            };
+            who.insert(pr);
+        }
         if object.inputs.is_empty() {
             who.insert(None);
         }
-        let producers = match (who.len(), who.first()) {
-            (1, Some(Some(pr))) if !rendering.independent.contains(&key) => Producers::Pr(*pr),
+        let producers = match (who.len(), who.first(), object.inputs.as_slice()) {
+            (1, Some(Some(pr)), [input]) => {
+                let proven = prs >= 2
+                    || rendering.probe.as_ref().is_some_and(|p| {
+                        p.input == *input && p.same_paths && !p.identities.contains(&key)
+                    });
+                if !proven {
+                    continue;
+                }
+                Producers::Pr(*pr)
+            }
             _ => Producers::Shared,
         };
         out.insert(key, producers);

@@ -1775,18 +1775,34 @@ mod tests {
     #[test]
     fn rendering_attributes_what_names_cannot_and_a_lone_pr_never_takes_a_shared_object() {
         // Rule 2: `env-featxa` names neither PR 7's number nor its branch slug (`feat-a`); only
-        // PR 7's inputs render it. `common` is rendered the same whatever the PR: with PR 7 alone
-        // exported, the made-up PR renders it too, so it is the ResourceSet's.
+        // PR 7's inputs render it (PR 8 renders `env-fixxb`). `common` is rendered for both.
+        let templates = json!([
+            kustomization("env-<< inputs.branch | replace \"/\" \"x\" >>"),
+            kustomization("common")
+        ]);
         let s = rendering(
-            &[("7", "feat/a")],
-            json!([
-                kustomization("env-<< inputs.branch | replace \"/\" \"x\" >>"),
-                kustomization("common")
-            ]),
-            &["env-featxa", "common"],
+            &[("7", "feat/a"), ("8", "fix/b")],
+            templates.clone(),
+            &["env-featxa", "env-fixxb", "common"],
         );
         let p = plan(&s, &subject("7")).unwrap();
         assert_eq!(names(&p), (vec!["env-featxa".to_string()], vec![], vec![]));
+        // PR 7 alone: the made-up PR (another id, same branch) renders both names too, so
+        // nothing proves they depend on the PR; names decide, and name neither: nothing is
+        // taken, least of all `common`.
+        let s = rendering(&[("7", "feat/a")], templates, &["env-featxa", "common"]);
+        assert!(plan(&s, &subject("7")).unwrap().is_empty());
+        // An id in the name is proven: the made-up PR renders another name.
+        let s = rendering(
+            &[("7", "feat/a")],
+            json!([
+                kustomization("env-<< inputs.id | sha1sum | trunc 8 >>"),
+                kustomization("common")
+            ]),
+            &["env-902ba3cd", "common"],
+        );
+        let p = plan(&s, &subject("7")).unwrap();
+        assert_eq!(names(&p).0, vec!["env-902ba3cd"]);
         // Without templates that render, names decide: neither is PR 7's.
         let mut broken = s.clone();
         broken.resource_sets[0].spec.resources = vec![kustomization("env-<< inputs.nope >>")];
@@ -1810,6 +1826,121 @@ mod tests {
         // it names 6, which no exported PR is, so the closed PR 6 takes it (the ResourceSet's
         // reconcile prunes it).
         assert_eq!(names(&plan(&s, &subject("6")).unwrap()).1, vec!["app-6"]);
+    }
+
+    fn provider_of(name: &str, type_: &str, inputs: Value) -> Provider {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"type": type_},
+            "status": {"exportedInputs": inputs}
+        }))
+        .unwrap()
+    }
+
+    const KS_DOC: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  namespace: app-dev\n  name: ";
+
+    #[test]
+    fn a_lone_pr_takes_only_what_provably_depends_on_it() {
+        // Attacks from the independent review. With PR 7 alone, only an object whose identity
+        // changes with the PR's id (the made-up PR took the same paths and did not render it) is
+        // PR 7's by rendering; the rest goes to names, which leave `common` alone.
+        // A template that fails for a branch the made-up PR might carry:
+        let guarded = kustomization(
+            "common<< if not (hasPrefix `feat/` inputs.branch) >><< fail `feature branches only` >><< end >>",
+        );
+        let s = rendering(
+            &[("7", "feat/a")],
+            json!([kustomization("env-<< inputs.id >>"), guarded]),
+            &["env-7", "common"],
+        );
+        assert_eq!(names(&plan(&s, &subject("7")).unwrap()).0, vec!["env-7"]);
+        // A condition on the branch around a shared object:
+        let mut s = rendering(&[("7", "feat/a")], json!([]), &["env-7", "feature-flags"]);
+        s.resource_sets[0].spec.resources_template = Some(format!(
+            "<<- if hasPrefix \"feat/\" inputs.branch >>\n{KS_DOC}feature-flags\n---\n{KS_DOC}env-<< inputs.id >>\n<<- end >>\n"
+        ));
+        assert_eq!(names(&plan(&s, &subject("7")).unwrap()).0, vec!["env-7"]);
+        // A branch provider beside the PRs, first in inputsFrom, and a gateway only PR inputs
+        // render (shared by every PR):
+        let mut s = rendering(
+            &[("7", "feat/a")],
+            json!([]),
+            &["env-7", "pr-gateway", "main-app"],
+        );
+        s.providers.insert(
+            0,
+            provider_of(
+                "branches",
+                "GitHubBranch",
+                json!([{"id": "123456", "sha": "def", "branch": "main"}]),
+            ),
+        );
+        s.resource_sets[0].spec.inputs_from = serde_json::from_value(json!([
+            {"kind": "ResourceSetInputProvider", "name": "branches"},
+            {"kind": "ResourceSetInputProvider", "name": "api-prs"}
+        ]))
+        .unwrap();
+        s.resource_sets[0].spec.resources_template = Some(format!(
+            "<<- if eq inputs.provider.name \"api-prs\" >>\n{KS_DOC}pr-gateway\n---\n{KS_DOC}env-<< inputs.id >>\n<<- else >>\n{KS_DOC}main-app\n<<- end >>\n"
+        ));
+        for _ in 0..2 {
+            assert_eq!(names(&plan(&s, &subject("7")).unwrap()).0, vec!["env-7"]);
+            s.resource_sets[0].spec.inputs_from.reverse();
+        }
+        // With a second PR, each renders its own and the gateway is rendered for both: shared.
+        s.providers[1] = provider_of(
+            "api-prs",
+            "GitHubPullRequest",
+            json!([{"id": "7", "branch": "feat/a"}, {"id": "8", "branch": "feat/b"}]),
+        );
+        assert_eq!(names(&plan(&s, &subject("7")).unwrap()).0, vec!["env-7"]);
+    }
+
+    #[test]
+    fn steps_and_providers_in_any_order_attribute_each_pr_its_own() {
+        // Providers z, m (empty) and a, one named twice, an input without an id, an inline input:
+        // each PR is planned exactly its own object.
+        let mut s = rendering(
+            &[],
+            json!([kustomization("app-<< inputs.branch >>")]),
+            &["app-x", "app-y", "app-z", "app-w"],
+        );
+        s.providers = vec![
+            provider_of(
+                "z-prs",
+                "GitHubPullRequest",
+                json!([{"id": "7", "branch": "x"}]),
+            ),
+            provider_of("m-prs", "GitHubPullRequest", json!([])),
+            provider_of(
+                "a-prs",
+                "GitHubPullRequest",
+                json!([{"id": "8", "branch": "y"}, {"noid": true, "branch": "q"}, {"id": "9", "branch": "z"}]),
+            ),
+        ];
+        s.resource_sets[0].spec.inputs_from = serde_json::from_value(json!([
+            {"kind": "ResourceSetInputProvider", "name": "z-prs"},
+            {"kind": "ResourceSetInputProvider", "name": "m-prs"},
+            {"kind": "ResourceSetInputProvider", "name": "a-prs"},
+            {"kind": "ResourceSetInputProvider", "name": "z-prs"}
+        ]))
+        .unwrap();
+        s.resource_sets[0].spec.inputs =
+            vec![serde_json::from_value(json!({"id": "inline", "branch": "w"})).unwrap()];
+        for (id, name) in [("7", "app-x"), ("8", "app-y"), ("9", "app-z")] {
+            assert_eq!(
+                names(&plan(&s, &subject(id)).unwrap()).0,
+                vec![name],
+                "{id}"
+            );
+        }
+        // Steps: the shared object of the first step stays, the PR's of the second goes.
+        let mut s = rendering(&[("7", "a")], json!([]), &["env-7", "common"]);
+        s.resource_sets[0].spec.steps = vec![
+            json!({"name": "one", "resources": [kustomization("common")]}),
+            json!({"name": "two", "resources": [kustomization("env-<< inputs.id >>")]}),
+        ];
+        assert_eq!(names(&plan(&s, &subject("7")).unwrap()).0, vec!["env-7"]);
     }
 
     #[test]
