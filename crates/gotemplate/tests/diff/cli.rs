@@ -1,7 +1,9 @@
 //! Running the CLI and comparing its outcome with ours.
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
@@ -54,6 +56,46 @@ fn scratch() -> PathBuf {
     dir.join(format!("{}", N.fetch_add(1, Ordering::Relaxed)))
 }
 
+/// A generated template can make the CLI loop (ranging over a huge number): such a call is
+/// ended and reported instead of hanging the suite.
+const CLI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The process's output, or none when it ran past `limit` (it is then killed).
+fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run flux-operator");
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("stderr")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for flux-operator") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    Some(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
 /// `flux-operator build rset -f RSET [--inputs-from INPUTS]`, its stdout read back as data.
 pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
     let base = scratch();
@@ -70,7 +112,15 @@ pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
         std::fs::write(&inputs_path, inputs.to_string()).expect("write inputs");
         cmd.arg("--inputs-from").arg(&inputs_path);
     }
-    let out = cmd.output().expect("run flux-operator");
+    let out = match output_within(cmd, CLI_TIMEOUT) {
+        Some(out) => out,
+        None => {
+            return Outcome::Error(format!(
+                "the CLI did not finish within {}s",
+                CLI_TIMEOUT.as_secs()
+            ));
+        }
+    };
     let _ = std::fs::remove_file(&rset_path);
     let _ = std::fs::remove_file(&inputs_path);
     if !out.status.success() {

@@ -701,6 +701,12 @@ impl G<'_> {
                 self.depth += 1;
                 let over = *self.r.pick(&[T::List, T::List, T::Map, T::Int]);
                 let e = self.head(over);
+                // Ranging over an integer is bounded: an input's hash would loop for hours.
+                let e = if over == T::Int {
+                    format!("(mod {e} 7)")
+                } else {
+                    e
+                };
                 let (i, v) = (self.fresh_var(), self.fresh_var());
                 let saved = self.vars.len();
                 let it = if over == T::Map { T::Str } else { T::Int };
@@ -924,6 +930,9 @@ pub fn run(bin: &Path) {
 }
 
 fn batch(bin: &Path, template: &str, inputs: &Json, b: usize, tally: &Tally) {
+    if std::env::var_os("KP_DIFF_TRACE").is_some() {
+        println!("batch {b} starts:\n{template}");
+    }
     let sets = inputs.as_array().cloned().unwrap_or_default();
     tally.cases.fetch_add(sets.len(), Ordering::Relaxed);
     let rs = rset(template);
