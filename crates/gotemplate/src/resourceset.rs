@@ -892,7 +892,31 @@ pub fn cli_equivalent(
     .into_iter()
     .collect();
     set_common_metadata(&mut objects, &owner, &BTreeMap::new());
+    if objects
+        .iter()
+        .any(|o| o.iter().any(|(k, v)| !yaml_printable(k, v)))
+    {
+        return Err("error marshalling object: yaml: control characters are not allowed".into());
+    }
     Ok(objects.into_iter().map(Json::Object).collect())
+}
+
+/// Whether the CLI can print this: `sigs.k8s.io/yaml.Marshal` writes JSON (escaping only
+/// what JSON must) and re-reads it with go-yaml, whose reader refuses DEL, the C1 controls
+/// but NEL, and U+FFFE/U+FFFF.
+fn yaml_printable(key: &str, v: &Json) -> bool {
+    let ok = |s: &str| {
+        !s.chars().any(
+            |c| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}'),
+        )
+    };
+    ok(key)
+        && match v {
+            Json::String(s) => ok(s),
+            Json::Array(a) => a.iter().all(|x| yaml_printable("", x)),
+            Json::Object(m) => m.iter().all(|(k, x)| yaml_printable(k, x)),
+            _ => true,
+        }
 }
 
 /// A Go value as JSON, for showing an input set.
