@@ -16,4 +16,5 @@ pub mod value;
 pub mod yaml;
 
 pub use func::{Env, Func, FuncMap, Ty};
+pub use template::{Error, ErrorKind, Options, Template};
 pub use value::{Elem, List, Map, Value};

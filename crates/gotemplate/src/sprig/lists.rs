@@ -13,7 +13,10 @@ fn items(v: &Value, what: &str) -> Result<Vec<Value>, String> {
     match v {
         Value::List(l) => Ok(l.items.clone()),
         Value::Nil => Err(NIL_DEREF.to_string()),
-        other => Err(format!("{what} {}", other.go_kind())),
+        other => Err(match what.split_once("{}") {
+            Some((pre, post)) => format!("{pre}{}{post}", other.go_kind()),
+            None => format!("{what} {}", other.go_kind()),
+        }),
     }
 }
 
@@ -197,7 +200,7 @@ pub fn register(m: &mut FuncMap) {
     def(m, "concat", &[], Some(Any), |a| {
         let mut out = Vec::new();
         for l in &a {
-            out.extend(items(l, "Cannot concat type")?);
+            out.extend(items(l, "Cannot concat type {} as list")?);
             if out.len() > MAX_ITEMS {
                 return Err(super::too_many("concat", out.len()));
             }
@@ -341,6 +344,9 @@ fn chunk(size: i64, list: &Value) -> Result<Value, String> {
     let cs = f64_to_i64(((len - 1) as f64 / size as f64).floor() + 1.0);
     if cs < 0 || (cs > 0 && size <= 0) {
         return Err("runtime error: makeslice: len out of range".to_string());
+    }
+    if cs == 0 {
+        return Ok(Value::typed_list(Elem::AnyList, Vec::new()));
     }
     let mut out = Vec::new();
     for group in l.chunks(usize::try_from(size).unwrap_or(usize::MAX).max(1)) {

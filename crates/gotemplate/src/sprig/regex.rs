@@ -102,7 +102,7 @@ fn get(pattern: &str, must_compile: bool) -> Result<Regex, String> {
 
 /// Go's `regexp.Compile`.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
-    let translated = translate(pattern);
+    let translated = translate(pattern)?;
     regex::RegexBuilder::new(&translated)
         .size_limit(1 << 22)
         .build()
@@ -116,53 +116,212 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
                     .unwrap_or(s),
                 other => other.to_string(),
             };
+            // Go's words for the common mistakes.
+            let msg = match msg.as_str() {
+                "unclosed group" => "missing closing )".to_string(),
+                "unopened group" => "unexpected )".to_string(),
+                "unclosed character class" => "missing closing ]".to_string(),
+                "repetition operator missing expression" => {
+                    "missing argument to repetition operator".to_string()
+                }
+                _ => msg,
+            };
             format!("error parsing regexp: {msg}: `{pattern}`")
         })
 }
 
-/// Rewrites Go-only or differently meant syntax for the `regex` crate.
-fn translate(p: &str) -> String {
+/// Rewrites Go-only or differently meant syntax for the `regex` crate, and refuses what Go
+/// refuses and the crate accepts (nested repetitions, repeat counts over 1000). Braces that do
+/// not form a repetition are literal in Go and escaped here; a repeated group name (Go takes the
+/// first group of the name) is renamed.
+fn translate(p: &str) -> Result<String, String> {
+    let chars: Vec<char> = p.chars().collect();
     let mut out = String::with_capacity(p.len() + 8);
-    let mut chars = p.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let Some(e) = chars.next() else {
-            out.push('\\');
-            break;
-        };
-        match e {
-            'd' => out.push_str("[0-9]"),
-            'D' => out.push_str("[^0-9]"),
-            'w' => out.push_str("[0-9A-Za-z_]"),
-            'W' => out.push_str("[^0-9A-Za-z_]"),
-            's' => out.push_str("[\\t\\n\\f\\r ]"),
-            'S' => out.push_str("[^\\t\\n\\f\\r ]"),
-            'b' => out.push_str("(?-u:\\b)"),
-            'B' => out.push_str("(?-u:\\B)"),
-            'Q' => {
-                let mut lit = String::new();
-                loop {
-                    match chars.next() {
-                        None => break,
-                        Some('\\') if chars.peek() == Some(&'E') => {
-                            chars.next();
-                            break;
+    let mut i = 0usize;
+    let mut in_class = false;
+    // Where the previous repetition operator started, while nothing else followed it.
+    let mut last_rep: Option<usize> = None;
+    let mut lazy_taken = false;
+    let mut names: Vec<String> = Vec::new();
+    let frag = |a: usize, b: usize| {
+        chars
+            .get(a..b)
+            .map(|c| c.iter().collect::<String>())
+            .unwrap_or_default()
+    };
+    let nested = |a: usize, b: usize| {
+        format!(
+            "error parsing regexp: invalid nested repetition operator: `{}`",
+            frag(a, b)
+        )
+    };
+    while let Some(&c) = chars.get(i) {
+        let mut rep_here: Option<usize> = None;
+        match c {
+            '\\' => {
+                let Some(&e) = chars.get(i + 1) else {
+                    return Err(
+                        "error parsing regexp: trailing backslash at end of expression: ``"
+                            .to_string(),
+                    );
+                };
+                if e.is_ascii_digit()
+                    && e != '0'
+                    && !chars.get(i + 2).is_some_and(|d| ('0'..='7').contains(d))
+                {
+                    return Err(format!(
+                        "error parsing regexp: invalid escape sequence: `\\{e}`"
+                    ));
+                }
+                i += 2;
+                match e {
+                    'd' => out.push_str("[0-9]"),
+                    'D' => out.push_str("[^0-9]"),
+                    'w' => out.push_str("[0-9A-Za-z_]"),
+                    'W' => out.push_str("[^0-9A-Za-z_]"),
+                    's' => out.push_str("[\\t\\n\\f\\r ]"),
+                    'S' => out.push_str("[^\\t\\n\\f\\r ]"),
+                    'b' if !in_class => out.push_str("(?-u:\\b)"),
+                    'B' if !in_class => out.push_str("(?-u:\\B)"),
+                    'Q' => {
+                        let mut lit = String::new();
+                        while let Some(&x) = chars.get(i) {
+                            i += 1;
+                            if x == '\\' && chars.get(i) == Some(&'E') {
+                                i += 1;
+                                break;
+                            }
+                            lit.push(x);
                         }
-                        Some(x) => lit.push(x),
+                        out.push_str(&regex::escape(&lit));
+                    }
+                    other => {
+                        out.push('\\');
+                        out.push(other);
                     }
                 }
-                out.push_str(&regex::escape(&lit));
+                last_rep = None;
+                continue;
             }
-            other => {
-                out.push('\\');
-                out.push(other);
+            _ if in_class => {
+                if c == '[' && chars.get(i + 1) == Some(&':') {
+                    // A POSIX class such as [:alpha:].
+                    if let Some(end) = (i + 2..chars.len().saturating_sub(1))
+                        .find(|&k| chars.get(k) == Some(&':') && chars.get(k + 1) == Some(&']'))
+                    {
+                        out.push_str(&frag(i, end + 2));
+                        i = end + 2;
+                        continue;
+                    }
+                    out.push_str("\\[");
+                } else if c == ']' {
+                    in_class = false;
+                    out.push(c);
+                } else if c == '[' {
+                    out.push_str("\\[");
+                } else {
+                    out.push(c);
+                }
+                i += 1;
+                continue;
             }
+            '[' => {
+                in_class = true;
+                out.push('[');
+                i += 1;
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                last_rep = None;
+                continue;
+            }
+            '(' => {
+                let rest = frag(i, chars.len());
+                let name_start = if rest.starts_with("(?P<") {
+                    Some(4)
+                } else if rest.starts_with("(?<") {
+                    Some(3)
+                } else {
+                    None
+                };
+                if let Some(ns) = name_start
+                    && let Some(close) = rest.find('>')
+                {
+                    let name = rest.get(ns..close).unwrap_or("").to_string();
+                    let mut emitted = name.clone();
+                    if names.contains(&name) {
+                        emitted = format!("{name}_go_dup{}", names.len());
+                    }
+                    names.push(name);
+                    out.push_str("(?P<");
+                    out.push_str(&emitted);
+                    out.push('>');
+                    i += rest.get(..=close).map_or(1, |h| h.chars().count());
+                    last_rep = None;
+                    continue;
+                }
+                out.push(c);
+            }
+            '*' | '+' | '?' => {
+                if c == '?' && last_rep.is_some() && !lazy_taken {
+                    lazy_taken = true;
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+                if let Some(start) = last_rep {
+                    return Err(nested(start, i + 1));
+                }
+                rep_here = Some(i);
+                out.push(c);
+            }
+            '{' => {
+                // {n}, {n,} or {n,m}; anything else is a literal brace in Go.
+                let close = (i + 1..chars.len()).find(|&k| chars.get(k) == Some(&'}'));
+                let body = close.map(|k| frag(i + 1, k)).unwrap_or_default();
+                let (lo, hi) = body.split_once(',').unwrap_or((&body, &body));
+                let num = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                let valid = close.is_some() && num(lo) && (hi.is_empty() || num(hi));
+                if !valid {
+                    out.push_str("\\{");
+                    last_rep = None;
+                    i += 1;
+                    continue;
+                }
+                let end = close.unwrap_or(i);
+                let big = |s: &str| s.len() > 4 || s.parse::<u32>().unwrap_or(u32::MAX) > 1000;
+                let lo_n: u32 = lo.parse().unwrap_or(u32::MAX);
+                let bad = big(lo)
+                    || (!hi.is_empty() && (big(hi) || hi.parse::<u32>().unwrap_or(0) < lo_n));
+                if let Some(start) = last_rep {
+                    return Err(nested(start, end + 1));
+                }
+                if bad {
+                    return Err(format!(
+                        "error parsing regexp: invalid repeat count: `{}`",
+                        frag(i, end + 1)
+                    ));
+                }
+                out.push_str(&frag(i, end + 1));
+                last_rep = Some(i);
+                lazy_taken = false;
+                i = end + 1;
+                continue;
+            }
+            _ => out.push(c),
         }
+        i += 1;
+        if rep_here.is_some() {
+            lazy_taken = false;
+        }
+        last_rep = rep_here;
     }
-    out
+    Ok(out)
 }
 
 /// Go's `regexp.QuoteMeta`.

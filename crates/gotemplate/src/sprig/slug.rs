@@ -24,7 +24,9 @@ pub fn slugify(s: &str) -> String {
     for c in sub.chars() {
         if c.is_ascii() {
             ascii.push(c);
-        } else if let Some(t) = deunicode::deunicode_char(c) {
+        } else if (c as u32) < 0x10000
+            && let Some(t) = deunicode::deunicode_char(c)
+        {
             ascii.push_str(t);
         }
     }

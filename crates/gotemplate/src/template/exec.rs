@@ -12,13 +12,9 @@ use std::rc::Rc;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe};
 use super::print::{sprint, sprint_value, sprintf, sprintln, write_plain};
 use super::quote::{is_print, quote};
-use super::{Error, MAX_TEMPLATE_DEPTH, Template};
+use super::{Error, MAX_TEMPLATE_DEPTH, StackGuard, Template};
 use crate::func::{Env, Func, Ty};
 use crate::value::{Elem, Value};
-
-/// How deeply evaluation may recurse (lists, pipelines and template calls together), so that
-/// a hostile template ends in an error instead of a stack overflow.
-const MAX_NEST: usize = 3000;
 
 /// A value during evaluation, as Go's `reflect.Value` sees it.
 #[derive(Clone, Debug)]
@@ -74,14 +70,6 @@ impl Ev {
 
     fn truth(&self) -> bool {
         self.concrete().is_some_and(Value::truth)
-    }
-
-    /// `%v` of the `reflect.Value`, as error messages print it.
-    fn show(&self) -> String {
-        match self {
-            Ev::Missing => "<invalid reflect.Value>".to_string(),
-            Ev::Iface(v) | Ev::Conc(v) => sprint_value(v),
-        }
     }
 }
 
@@ -218,6 +206,28 @@ fn builtin_sig(b: Builtin) -> (&'static [Pt], Option<Pt>) {
     }
 }
 
+/// A function's fixed parameters.
+enum Sig<'t> {
+    User(&'t [Ty]),
+    Builtin(&'static [Pt]),
+}
+
+impl Sig<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Sig::User(p) => p.len(),
+            Sig::Builtin(p) => p.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<Pt> {
+        match self {
+            Sig::User(p) => p.get(i).map(|t| Pt::T(*t)),
+            Sig::Builtin(p) => p.get(i).copied(),
+        }
+    }
+}
+
 enum Callee<'t> {
     User(&'t Func),
     Builtin(Builtin),
@@ -250,7 +260,7 @@ struct State<'t> {
     out: String,
     env: &'t Value,
     depth: usize,
-    nest: usize,
+    stack: StackGuard,
 }
 
 pub(crate) fn execute(t: &Template, dot: &Value, env: &Value) -> R<String> {
@@ -273,7 +283,7 @@ pub(crate) fn execute(t: &Template, dot: &Value, env: &Value) -> R<String> {
         out: String::with_capacity(t.text.len()),
         env,
         depth: 0,
-        nest: 0,
+        stack: StackGuard::new(),
     };
     s.walk_list(&dot, root)?;
     Ok(s.out)
@@ -318,12 +328,10 @@ impl<'t> State<'t> {
         )))
     }
 
-    fn enter(&mut self) -> R<()> {
-        self.nest += 1;
-        if self.nest > MAX_NEST {
-            return self.errorf(format!(
-                "exceeded maximum template depth ({MAX_TEMPLATE_DEPTH})"
-            ));
+    /// Stops a recursion that would overflow the stack (Go's stacks grow; ours do not).
+    fn enter(&self) -> R<()> {
+        if self.stack.exhausted() {
+            return self.errorf("exceeded maximum nesting depth");
         }
         Ok(())
     }
@@ -333,11 +341,9 @@ impl<'t> State<'t> {
         for n in &list.nodes {
             let f = self.walk(dot, n)?;
             if f != Flow::Normal {
-                self.nest -= 1;
                 return Ok(f);
             }
         }
-        self.nest -= 1;
         Ok(Flow::Normal)
     }
 
@@ -497,13 +503,13 @@ impl<'t> State<'t> {
                 return self.errorf(format!("range can't iterate over {}", sprint_value(v)));
             }
         };
-        if !ran {
-            if let Some(e) = &b.else_list {
-                self.vars.truncate(mark);
-                let f = self.walk_list(dot, e)?;
-                self.vars.truncate(outer);
-                return Ok(f);
-            }
+        if !ran && let Some(e) = &b.else_list {
+            self.vars.truncate(mark);
+            let f = self.walk_list(dot, e)?;
+            self.vars.truncate(outer);
+            // As in Go, this range stops a `break` from its else branch (which ends nothing
+            // more), while a `continue` goes on to the enclosing range.
+            return Ok(if f == Flow::Break { Flow::Normal } else { f });
         }
         self.vars.truncate(outer);
         Ok(Flow::Normal)
@@ -555,7 +561,6 @@ impl<'t> State<'t> {
                 self.vars.push((d.as_str(), v.clone()));
             }
         }
-        self.nest -= 1;
         Ok(v)
     }
 
@@ -595,7 +600,10 @@ impl<'t> State<'t> {
                     Arg::Nil { .. } => self.errorf("nil is not a command"),
                     Arg::Number { num, .. } => self.ideal_constant(num),
                     Arg::String { text, .. } => Ok(Ev::Conc(Value::String(text.clone()))),
-                    _ => self.errorf(format!("can't evaluate command {}", quote(&first.to_string()))),
+                    _ => self.errorf(format!(
+                        "can't evaluate command {}",
+                        quote(&first.to_string())
+                    )),
                 }
             }
         }
@@ -745,14 +753,15 @@ impl<'t> State<'t> {
         tail: &'t [Arg],
         fin: Option<Ev>,
     ) -> R<Ev> {
-        let user_params: Vec<Pt>;
-        let (params, variadic): (&[Pt], Option<Pt>) = match &callee {
-            Callee::User(f) => {
-                user_params = f.params.iter().map(|t| Pt::T(*t)).collect();
-                (&user_params, f.variadic.map(Pt::T))
-            }
-            Callee::Builtin(b) => builtin_sig(*b),
+        let sig = match &callee {
+            Callee::User(f) => Sig::User(&f.params),
+            Callee::Builtin(b) => Sig::Builtin(builtin_sig(*b).0),
         };
+        let variadic = match &callee {
+            Callee::User(f) => f.variadic.map(Pt::T),
+            Callee::Builtin(b) => builtin_sig(*b).1,
+        };
+        let params = &sig;
         let num_in = tail.len() + usize::from(fin.is_some());
         let mut num_fixed = tail.len();
         if variadic.is_some() {
@@ -789,7 +798,7 @@ impl<'t> State<'t> {
         let mut argv: Vec<Ev> = Vec::with_capacity(num_in);
         let mut i = 0;
         while i < num_fixed && i < tail.len() {
-            let t = params.get(i).copied().unwrap_or(Pt::T(Ty::Any));
+            let t = params.get(i).unwrap_or(Pt::T(Ty::Any));
             argv.push(self.eval_arg(dot, t, &tail[i])?);
             i += 1;
         }
@@ -799,29 +808,40 @@ impl<'t> State<'t> {
                 i += 1;
             }
         }
-        let callee_name = match (tail.first(), &fin) {
+        // `call` names its callee in errors: the first argument as written, else Go's
+        // `reflect.Value.String` of the piped value.
+        let callee_name = || match (tail.first(), &fin) {
             (Some(a), _) => a.to_string(),
-            (None, Some(f)) => f.show(),
-            (None, None) => String::new(),
+            (None, Some(Ev::Conc(Value::String(s)) | Ev::Iface(Value::String(s)))) => s.clone(),
+            (None, Some(Ev::Iface(_))) => "<interface {} Value>".to_string(),
+            (None, Some(Ev::Conc(v))) => format!("<{} Value>", v.go_type()),
+            (None, _) => "<invalid Value>".to_string(),
+        };
+        let callee_name = match callee {
+            Callee::Builtin(Builtin::Call) => callee_name(),
+            _ => String::new(),
         };
         if let Some(f) = fin {
             let t = match variadic {
                 Some(vt) => {
                     if num_in - 1 < num_fixed {
-                        params.get(num_in - 1).copied().unwrap_or(vt)
+                        params.get(num_in - 1).unwrap_or(vt)
                     } else {
                         vt
                     }
                 }
-                None => params.last().copied().unwrap_or(Pt::T(Ty::Any)),
+                None => params
+                    .len()
+                    .checked_sub(1)
+                    .and_then(|i| params.get(i))
+                    .unwrap_or(Pt::T(Ty::Any)),
             };
             argv.push(self.validate(f, t)?);
         }
         let result = match callee {
             Callee::User(f) => {
                 let env = Env { env: self.env };
-                (f.body)(&env, argv.into_iter().map(Ev::into_value).collect())
-                    .map(Ev::from_result)
+                (f.body)(&env, argv.into_iter().map(Ev::into_value).collect()).map(Ev::from_result)
             }
             Callee::Builtin(b) => call_builtin(b, argv, &callee_name),
         };
@@ -881,9 +901,7 @@ impl<'t> State<'t> {
             }
             Arg::Variable { .. } => self.eval_variable_node(dot, n, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
-            Arg::Identifier { name, .. } => {
-                self.eval_function(dot, n, name, At::Arg(n), &[], None)
-            }
+            Arg::Identifier { name, .. } => self.eval_function(dot, n, name, At::Arg(n), &[], None),
             Arg::Chain { .. } => self.eval_chain_node(dot, n, &[], None),
             _ => self.eval_empty_interface(dot, n),
         }
@@ -1004,7 +1022,10 @@ fn call_builtin(b: Builtin, argv: Vec<Ev>, callee_name: &str) -> Result<Ev, Stri
             let f = first();
             match f.concrete() {
                 None => Err("call of nil".to_string()),
-                Some(v) => Err(format!("non-function {callee_name} of type {}", v.go_type())),
+                Some(v) => Err(format!(
+                    "non-function {callee_name} of type {}",
+                    v.go_type()
+                )),
             }
         }
     }
@@ -1046,11 +1067,21 @@ fn length(item: &Ev) -> Result<usize, String> {
     }
 }
 
+/// Go's `indexArg`. `index` opens an `interface {}` index first; `slice` does not, so there an
+/// index held in an interface is of type `interface {}`.
 fn index_arg(index: &Ev, cap: usize) -> Result<usize, String> {
-    let x = match index.concrete() {
-        Some(Value::Int(x) | Value::Int64(x)) => *x,
-        None => return Err("cannot index slice/array with nil".to_string()),
-        Some(v) => return Err(format!("cannot index slice/array with type {}", v.go_type())),
+    let x = match index {
+        Ev::Conc(Value::Int(x) | Value::Int64(x)) => *x,
+        Ev::Missing => return Err("cannot index slice/array with nil".to_string()),
+        Ev::Iface(_) | Ev::Conc(Value::Nil) => {
+            return Err("cannot index slice/array with type interface {}".to_string());
+        }
+        Ev::Conc(v) => {
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                v.go_type()
+            ));
+        }
     };
     if x < 0 || x as u64 > cap as u64 {
         return Err(format!("index out of range: {x}"));
@@ -1075,14 +1106,14 @@ fn index(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
         };
         item = match &v {
             Value::List(l) => {
-                let x = index_arg(ix, l.items.len())?;
+                let x = index_arg(&opened(ix), l.items.len())?;
                 match l.items.get(x) {
                     Some(e) => Ev::from_elem(l.elem, e.clone()),
                     None => return Err("reflect: slice index out of range".to_string()),
                 }
             }
             Value::String(s) => {
-                let x = index_arg(ix, s.len())?;
+                let x = index_arg(&opened(ix), s.len())?;
                 match s.as_bytes().get(x) {
                     Some(b) => Ev::Conc(Value::Int(i64::from(*b))),
                     None => return Err("reflect: string index out of range".to_string()),
@@ -1109,6 +1140,14 @@ fn index(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
         };
     }
     Ok(item)
+}
+
+/// Go's `indirectInterface`, keeping the result an `Ev`.
+fn opened(e: &Ev) -> Ev {
+    match e.concrete() {
+        Some(v) => Ev::Conc(v.clone()),
+        None => Ev::Missing,
+    }
 }
 
 fn zero_of_elem(e: Elem) -> Ev {
@@ -1157,10 +1196,9 @@ fn slice(item: Ev, indexes: &[Ev]) -> Result<Ev, String> {
             let bytes = s.as_bytes().get(idx[0]..idx[1]).unwrap_or(&[]);
             Value::String(String::from_utf8_lossy(bytes).into_owned())
         }
-        Value::List(l) => Value::typed_list(
-            l.elem,
-            l.items.get(idx[0]..idx[1]).unwrap_or(&[]).to_vec(),
-        ),
+        Value::List(l) => {
+            Value::typed_list(l.elem, l.items.get(idx[0]..idx[1]).unwrap_or(&[]).to_vec())
+        }
         _ => Value::Nil,
     }))
 }
@@ -1219,10 +1257,9 @@ fn eq(a1: &Ev, rest: &[Ev]) -> Result<bool, String> {
             match (a1, a) {
                 (Some(Value::Bool(x)), Some(Value::Bool(y))) => x == y,
                 (Some(Value::Float(x)), Some(Value::Float(y))) => x == y,
-                (
-                    Some(Value::Int(x) | Value::Int64(x)),
-                    Some(Value::Int(y) | Value::Int64(y)),
-                ) => x == y,
+                (Some(Value::Int(x) | Value::Int64(x)), Some(Value::Int(y) | Value::Int64(y))) => {
+                    x == y
+                }
                 (Some(Value::String(x)), Some(Value::String(y))) => x == y,
                 _ => {
                     let (r1, r2) = (reflect_kind(a1), reflect_kind(a));
@@ -1239,10 +1276,7 @@ fn eq(a1: &Ev, rest: &[Ev]) -> Result<bool, String> {
                         a1.is_none() == a.is_none()
                     } else {
                         let shown = sprintf("%s", &[a.cloned().unwrap_or(Value::Nil)]);
-                        return Err(format!(
-                            "non-comparable type {shown}: {}",
-                            type_of(a)
-                        ));
+                        return Err(format!("non-comparable type {shown}: {}", type_of(a)));
                     }
                 }
             }

@@ -123,8 +123,20 @@ fn is_space_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Go's `unicode.IsLetter(c) || unicode.IsDigit(c)` or `_`: letters (category L) and decimal
+/// digits (Nd) only, where Rust's `is_alphanumeric` takes more.
 pub(crate) fn is_alphanumeric(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    if c.is_ascii() {
+        return c == '_' || c.is_ascii_alphanumeric();
+    }
+    static WORD: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    match WORD.get_or_init(|| regex::Regex::new(r"^[\p{L}\p{Nd}]$").ok()) {
+        Some(re) => {
+            let mut b = [0u8; 4];
+            re.is_match(c.encode_utf8(&mut b))
+        }
+        None => c.is_alphabetic() || c.is_numeric(),
+    }
 }
 
 fn has_left_trim_marker(s: &[u8]) -> bool {
@@ -240,10 +252,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn backup(&mut self) {
-        if !self.at_eof && self.pos > 0 {
-            if let Some(c) = self.input.get(..self.pos).and_then(|s| s.chars().next_back()) {
-                self.pos -= c.len_utf8();
-            }
+        if !self.at_eof
+            && let Some(c) = self
+                .input
+                .get(..self.pos)
+                .and_then(|s| s.chars().next_back())
+        {
+            self.pos -= c.len_utf8();
         }
     }
 
@@ -257,7 +272,11 @@ impl<'a> Lexer<'a> {
         let item = Item {
             typ,
             pos: self.start,
-            val: self.input.get(self.start..self.pos).unwrap_or("").to_string(),
+            val: self
+                .input
+                .get(self.start..self.pos)
+                .unwrap_or("")
+                .to_string(),
             line: self.line_of(self.start),
         };
         self.start = self.pos;

@@ -4,6 +4,19 @@
 //! A text is parsed once into a [`Template`] (thread-safe: the tree holds no values) and
 //! executed many times against Go-typed [`Value`]s. The modules follow Go's layout: the lexer,
 //! the parser and its tree, the executor with the builtin functions, and value printing.
+//!
+//! Known differences from Go:
+//! - Depth: `template` calls nest at most 1000 deep (Go: 100000), and parsing or executing one
+//!   template may use at most 1 MiB of stack, so very deep nesting is an error (`max expression
+//!   depth exceeded`, `exceeded maximum nesting depth`) where Go would go on.
+//! - Complex constants (`1i`, `1+2i`) are an execution error; no value here is complex.
+//! - `index` of a string gives the byte as an `int` (Go: `uint8`); only type names differ.
+//! - Strings are UTF-8: an escape making invalid UTF-8 (`"\xff"`), or a `slice` of a string
+//!   inside a character, gives U+FFFD where Go keeps the raw bytes.
+//! - `slice` bounds stop at a list's length (Go: at the slice's capacity).
+//! - A function's result is typed by its value: a Go function declared to return
+//!   `interface {}` would make some messages name `interface {}` where these name the type.
+//! - On an execution error, no partial output is returned (Go writes it before failing).
 use std::collections::HashMap;
 use std::fmt;
 
@@ -20,13 +33,42 @@ mod quote;
 #[cfg(test)]
 mod tests;
 
-/// How deeply parentheses and control structures may nest in one template. Go allows 10000
-/// parentheses (and any nesting of `if`/`range`/`with`); a lower bound here keeps recursion
-/// within a thread's stack.
-pub(crate) const MAX_PARSE_DEPTH: usize = 1000;
+/// How deeply parentheses may nest (Go's limit).
+pub(crate) const MAX_PARSE_DEPTH: usize = 10_000;
 
 /// How deeply `template` calls may nest at execution (Go: 100000).
 pub(crate) const MAX_TEMPLATE_DEPTH: usize = 1000;
+
+/// How much stack parsing or executing one template may use. Go's stacks grow; a thread's
+/// here do not, so deeper nesting than this allows is an error rather than a crash. One MiB
+/// leaves room on the smallest common thread stacks (2 MiB).
+const STACK_BUDGET: usize = 1 << 20;
+
+/// Where the stack is now (an address of a local variable).
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Measures the stack used since a starting point.
+#[derive(Clone, Copy)]
+pub(crate) struct StackGuard {
+    base: usize,
+}
+
+impl StackGuard {
+    pub(crate) fn new() -> StackGuard {
+        StackGuard {
+            base: stack_position(),
+        }
+    }
+
+    /// Whether the stack has grown past the budget since the guard was made.
+    pub(crate) fn exhausted(&self) -> bool {
+        stack_position().abs_diff(self.base) > STACK_BUDGET
+    }
+}
 
 /// Parsing options: the delimiters and Go's `missingkey=error`.
 #[derive(Debug, Clone)]
@@ -127,13 +169,7 @@ impl Template {
         options: &Options,
         funcs: &FuncMap,
     ) -> Result<Template, Error> {
-        let trees = parse::parse(
-            name,
-            text,
-            &options.left_delim,
-            &options.right_delim,
-            funcs,
-        )?;
+        let trees = parse::parse(name, text, &options.left_delim, &options.right_delim, funcs)?;
         Ok(Template {
             name: name.to_string(),
             text: text.to_string(),

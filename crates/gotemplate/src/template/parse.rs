@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::ast::{Arg, Branch, Command, List, Node, Number, Pipe, is_empty_list};
 use super::lex::{Item, ItemType, LexOptions, lex};
 use super::quote::{quote, unquote, unquote_char};
-use super::{Error, MAX_PARSE_DEPTH};
+use super::{Error, MAX_PARSE_DEPTH, StackGuard};
 use crate::func::FuncMap;
 
 /// The names of the builtin functions (Go's `builtins()`).
@@ -39,6 +39,7 @@ struct Parser<'a> {
     range_depth: usize,
     action_line: usize,
     depth: usize,
+    stack: StackGuard,
     trees: HashMap<String, List>,
 }
 
@@ -67,6 +68,7 @@ pub(crate) fn parse(
         range_depth: 0,
         action_line: 0,
         depth: 0,
+        stack: StackGuard::new(),
         trees: HashMap::new(),
     };
     let root = p.parse_root()?;
@@ -130,7 +132,10 @@ impl Parser<'_> {
 
     fn errorf<T>(&self, msg: impl std::fmt::Display) -> R<T> {
         let line = self.at(self.hi).line;
-        Err(Error::parse(format!("template: {}:{}: {}", self.name, line, msg)))
+        Err(Error::parse(format!(
+            "template: {}:{}: {}",
+            self.name, line, msg
+        )))
     }
 
     fn unexpected<T>(&self, token: &Item, context: &str) -> R<T> {
@@ -160,7 +165,7 @@ impl Parser<'_> {
     }
 
     fn enter(&mut self) -> R<()> {
-        if self.depth >= MAX_PARSE_DEPTH {
+        if self.depth >= MAX_PARSE_DEPTH || self.stack.exhausted() {
             return self.errorf("max expression depth exceeded");
         }
         self.depth += 1;
@@ -168,16 +173,16 @@ impl Parser<'_> {
     }
 
     fn add_tree(&mut self, name: String, list: List) -> R<()> {
-        if let Some(old) = self.trees.get(&name) {
-            if !is_empty_list(old) {
-                if !is_empty_list(&list) {
-                    return self.errorf(format!(
-                        "template: multiple definition of template {}",
-                        quote(&name)
-                    ));
-                }
-                return Ok(());
+        if let Some(old) = self.trees.get(&name)
+            && !is_empty_list(old)
+        {
+            if !is_empty_list(&list) {
+                return self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    quote(&name)
+                ));
             }
+            return Ok(());
         }
         self.trees.insert(name, list);
         Ok(())
@@ -233,15 +238,14 @@ impl Parser<'_> {
     }
 
     fn item_list(&mut self) -> R<(List, Parsed)> {
-        self.enter()?;
+        if self.stack.exhausted() {
+            return self.errorf("max expression depth exceeded");
+        }
         let mut nodes = Vec::new();
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
                 Parsed::Node(n) => nodes.push(n),
-                end => {
-                    self.depth -= 1;
-                    return Ok((List { nodes }, end));
-                }
+                end => return Ok((List { nodes }, end)),
             }
         }
         self.errorf("unexpected EOF")
@@ -334,15 +338,11 @@ impl Parser<'_> {
             Parsed::Else => {
                 if context == "if" && self.peek().typ == ItemType::If {
                     self.next();
-                    self.enter()?;
                     let n = self.if_control()?;
-                    self.depth -= 1;
                     Some(List { nodes: vec![n] })
                 } else if context == "with" && self.peek().typ == ItemType::With {
                     self.next();
-                    self.enter()?;
                     let n = self.with_control()?;
-                    self.depth -= 1;
                     Some(List { nodes: vec![n] })
                 } else {
                     let (l, n) = self.item_list()?;
@@ -486,7 +486,10 @@ impl Parser<'_> {
                         | Arg::String { .. }
                 )
             ) {
-                return self.errorf(format!("non executable command in pipeline stage {}", i + 1));
+                return self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                ));
             }
         }
         Ok(())
@@ -567,7 +570,7 @@ impl Parser<'_> {
             ItemType::Variable => {
                 let ident: Vec<String> = t.val.split('.').map(str::to_string).collect();
                 let first = ident.first().cloned().unwrap_or_default();
-                if !self.vars.iter().any(|v| *v == first) {
+                if !self.vars.contains(&first) {
                     return self.errorf(format!("undefined variable {}", quote(&first)));
                 }
                 Arg::Variable { pos, ident }
@@ -636,11 +639,11 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         n.is_complex = true;
         return Ok(n);
     }
-    if let Some(im) = text.strip_suffix('i') {
-        if parse_float(im).is_ok() {
-            n.is_complex = true;
-            return Ok(n);
-        }
+    if let Some(im) = text.strip_suffix('i')
+        && parse_float(im).is_ok()
+    {
+        n.is_complex = true;
+        return Ok(n);
     }
     let u = parse_uint0(text);
     if let Ok(u) = u {
@@ -667,7 +670,9 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
         }
         n.is_float = true;
         n.float64 = f;
-        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) && (f as i64) as f64 == f {
+        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+            && (f as i64) as f64 == f
+        {
             n.is_int = true;
             n.int64 = f as i64;
         }
@@ -794,7 +799,11 @@ pub(crate) fn parse_float(s: &str) -> Result<f64, ()> {
     let v = if body.len() > 1 && (body.starts_with("0x") || body.starts_with("0X")) {
         parse_hex_float(&body[2..])?
     } else {
-        if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b"._eE+-".contains(&b)) {
+        if body.is_empty()
+            || !body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"._eE+-".contains(&b))
+        {
             return Err(());
         }
         body.parse::<f64>().map_err(|_| ())?

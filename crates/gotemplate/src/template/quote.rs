@@ -1,70 +1,8 @@
 //! Go's `strconv` quoting and unquoting, as the parser needs them: string and character
-//! constants are unquoted by Go's rules, and error messages quote names with `%q`.
+//! constants are unquoted by Go's rules, and error messages quote names with `%q` (the
+//! quoting itself is [`crate::gofmt`]'s).
 
-/// Go's `unicode.IsPrint`, approximated without Unicode tables: control characters, separators
-/// other than the ASCII space, format characters, private-use characters and non-characters
-/// are not printable.
-pub(crate) fn is_print(c: char) -> bool {
-    let u = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
-        | 0xE0001 | 0xE0020..=0xE007F | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF
-        | 0xFDD0..=0xFDEF | 0xFFFE | 0xFFFF | 0xD800..=0xDFFF)
-        && (u & 0xFFFE) != 0xFFFE
-}
-
-/// `strconv.Quote`.
-pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"');
-    }
-    out.push('"');
-    out
-}
-
-/// `strconv.QuoteRune`.
-pub(crate) fn quote_rune(c: char) -> String {
-    let mut out = String::from("'");
-    push_escaped(&mut out, c, '\'');
-    out.push('\'');
-    out
-}
-
-fn push_escaped(out: &mut String, c: char, q: char) {
-    if c == q || c == '\\' {
-        out.push('\\');
-        out.push(c);
-        return;
-    }
-    if is_print(c) {
-        out.push(c);
-        return;
-    }
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\x0c' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\x0b' => out.push_str("\\v"),
-        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        }
-        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        c => out.push_str(&format!("\\U{:08x}", c as u32)),
-    }
-}
+pub(crate) use crate::gofmt::{is_print, quote};
 
 /// Go's `%#U`: `U+0041 'A'`, or only `U+0007` when not printable.
 pub(crate) fn quote_rune_verbose(c: char) -> String {
@@ -125,12 +63,26 @@ pub(crate) fn unquote_char(s: &str, quote: char) -> Result<(char, &str), ()> {
     }
     let rest = rest.get(n..).ok_or(())?;
     match e {
-        'x' => Ok((if v < 0x80 { char::from(v as u8) } else { '\u{FFFD}' }, rest)),
+        'x' => Ok((
+            if v < 0x80 {
+                char::from(v as u8)
+            } else {
+                '\u{FFFD}'
+            },
+            rest,
+        )),
         '0'..='7' => {
             if v > 255 {
                 return Err(());
             }
-            Ok((if v < 0x80 { char::from(v as u8) } else { '\u{FFFD}' }, rest))
+            Ok((
+                if v < 0x80 {
+                    char::from(v as u8)
+                } else {
+                    '\u{FFFD}'
+                },
+                rest,
+            ))
         }
         _ => char::from_u32(v).map(|c| (c, rest)).ok_or(()),
     }
