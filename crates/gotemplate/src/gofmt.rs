@@ -6,7 +6,8 @@
 //! error forms (`%!d(string=x)`, `%!(EXTRA string=x)`, `%!s(MISSING)`, `%!(NOVERB)`,
 //! `%!(BADWIDTH)`, `%!(BADPREC)`, `%!d(BADINDEX)`).
 //!
-//! Known differences from Go: `%p` is a bad verb (no value here has an address).
+//! Known differences from Go: `%p` is a bad verb (no value here has an address); a value nested
+//! more than 512 deep (a map that holds itself) prints `...` there, where Go overflows its stack.
 //! Strings are always valid UTF-8 here, so Go's `\x` escapes of invalid bytes never occur.
 use std::sync::OnceLock;
 
@@ -51,6 +52,22 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
 /// `strconv.Quote`: a double-quoted Go string literal, non-printable runes escaped.
 pub fn quote(s: &str) -> String {
     quote_with(s, '"', false)
+}
+
+/// `strconv.Quote` of a byte string: invalid UTF-8 bytes as `\xNN`.
+pub fn quote_bytes(b: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("\"");
+    for chunk in b.utf8_chunks() {
+        for r in chunk.valid().chars() {
+            escape_rune(&mut out, r, '"', false);
+        }
+        for x in chunk.invalid() {
+            let _ = write!(out, "\\x{x:02x}");
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `strconv.QuoteToASCII`.
@@ -396,6 +413,10 @@ struct Printer {
     good_arg_num: bool,
 }
 
+/// How deep a value is printed; deeper (only a map holding itself gets there) prints `...`,
+/// where Go would exhaust its stack.
+const MAX_DEPTH: usize = 512;
+
 /// The largest width or precision Go's fmt accepts.
 const TOO_LARGE: i64 = 1_000_000;
 
@@ -569,7 +590,10 @@ impl Printer {
                 self.buf.push_str("%!(NOVERB)");
                 break;
             }
-            let verb = format[i..].chars().next().unwrap_or('\u{fffd}');
+            let verb = format
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or('\u{fffd}');
             i += verb.len_utf8();
             if verb == '%' {
                 self.buf.push('%');
@@ -671,6 +695,11 @@ impl Printer {
     }
 
     fn print_value(&mut self, v: &Value, verb: char, depth: usize) {
+        if depth > MAX_DEPTH {
+            // Go would recurse until its stack overflows (a map that holds itself).
+            self.buf.push_str("...");
+            return;
+        }
         match v {
             Value::Nil => {
                 // A nil element of a slice or map of interface {}.

@@ -35,7 +35,7 @@ impl GoTime {
 
     /// Go's `Time.String()`.
     pub fn to_go_string(&self) -> String {
-        let local = self.unix + i64::from(self.offset);
+        let local = self.unix.saturating_add(i64::from(self.offset));
         let days = local.div_euclid(86_400);
         let secs = local.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
@@ -107,6 +107,17 @@ impl GoTime {
         };
         let oh: i32 = off.get(1..3)?.parse().ok()?;
         let om: i32 = off.get(3..5)?.parse().ok()?;
+        let in_range = (-1_000_000..=1_000_000).contains(&y)
+            && (1..=12).contains(&mo)
+            && (1..=31).contains(&d)
+            && (0..24).contains(&h)
+            && (0..60).contains(&mi)
+            && (0..60).contains(&se)
+            && (0..=24).contains(&oh)
+            && (0..=60).contains(&om);
+        if !in_range {
+            return None;
+        }
         let offset = sign * (oh * 3600 + om * 60);
         let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
         Some(GoTime {
@@ -465,7 +476,7 @@ pub fn parse_duration(orig: &str) -> Result<i64, String> {
                 return Err(invalid());
             }
         }
-        d += v;
+        d = d.checked_add(v).ok_or_else(invalid)?;
         if d > 1 << 63 {
             return Err(invalid());
         }
@@ -520,7 +531,7 @@ fn next_std_chunk(layout: &str) -> (&str, Option<Std>, &str) {
     let at = |i: usize, s: &str| layout.get(i..).is_some_and(|t| t.starts_with(s));
     for i in 0..b.len() {
         let rest = |n: usize| layout.get(i + n..).unwrap_or("");
-        let pre = &layout[..i];
+        let pre = layout.get(..i).unwrap_or("");
         let found = match b[i] {
             b'J' if at(i, "Jan") => {
                 if at(i, "January") {
@@ -567,7 +578,7 @@ fn next_std_chunk(layout: &str) -> (&str, Option<Std>, &str) {
             }
             b'_' if b.get(i + 1) == Some(&b'2') => {
                 if at(i + 1, "2006") {
-                    return (&layout[..=i], Some(Std::LongYear), rest(5));
+                    return (layout.get(..=i).unwrap_or(""), Some(Std::LongYear), rest(5));
                 }
                 Some((Std::UnderDay, 2))
             }

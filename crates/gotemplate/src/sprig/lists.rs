@@ -20,6 +20,50 @@ fn items(v: &Value, what: &str) -> Result<Vec<Value>, String> {
     }
 }
 
+/// How deep [`deep_equal`] looks before giving up (Go's `reflect.DeepEqual` tracks visited
+/// maps instead; a structure this deep is most likely a map that holds itself).
+const MAX_EQUAL_DEPTH: usize = 512;
+
+/// `reflect.DeepEqual`, safe on maps that hold themselves.
+pub fn deep_equal(a: &Value, b: &Value) -> bool {
+    eq_depth(a, b, 0)
+}
+
+fn eq_depth(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_EQUAL_DEPTH {
+        return false;
+    }
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            Rc::ptr_eq(x, y)
+                || (x.elem == y.elem
+                    && x.items.len() == y.items.len()
+                    && x.items
+                        .iter()
+                        .zip(&y.items)
+                        .all(|(p, q)| eq_depth(p, q, depth + 1)))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.elem == y.elem
+                && x.entries.len() == y.entries.len()
+                && x.entries
+                    .iter()
+                    .zip(&y.entries)
+                    .all(|((kp, p), (kq, q))| kp == kq && eq_depth(p, q, depth + 1))
+        }
+        (Value::List(_) | Value::Map(_), _) | (_, Value::List(_) | Value::Map(_)) => false,
+        _ => a == b,
+    }
+}
+
+fn contains(list: &[Value], v: &Value) -> bool {
+    list.iter().any(|x| deep_equal(x, v))
+}
+
 /// slim-sprig's `empty`.
 pub fn empty(v: &Value) -> bool {
     !v.truth()
@@ -168,7 +212,7 @@ pub fn register(m: &mut FuncMap) {
             let l = items(&any(&a, 0), "Cannot find uniq on type")?;
             let mut out: Vec<Value> = Vec::new();
             for v in l {
-                if !out.contains(&v) {
+                if !contains(&out, &v) {
                     out.push(v);
                 }
             }
@@ -180,7 +224,7 @@ pub fn register(m: &mut FuncMap) {
             let l = items(&any(&a, 0), "Cannot find without on type")?;
             let omit = a.get(1..).unwrap_or(&[]);
             Ok(Value::list(
-                l.into_iter().filter(|v| !omit.contains(v)).collect(),
+                l.into_iter().filter(|v| !contains(omit, v)).collect(),
             ))
         });
     }
@@ -191,7 +235,7 @@ pub fn register(m: &mut FuncMap) {
                 return Ok(Value::Bool(false));
             }
             let l = items(&hay, "Cannot find has on type")?;
-            Ok(Value::Bool(l.contains(&any(&a, 0))))
+            Ok(Value::Bool(contains(&l, &any(&a, 0))))
         });
     }
     for name in ["slice", "mustSlice"] {
@@ -260,7 +304,7 @@ pub fn register(m: &mut FuncMap) {
         Ok(Value::Bool(arg_str(&a, 0) == any(&a, 1).go_kind()))
     });
     def(m, "deepEqual", &[Any, Any], None, |a| {
-        Ok(Value::Bool(any(&a, 0) == any(&a, 1)))
+        Ok(Value::Bool(deep_equal(&any(&a, 0), &any(&a, 1))))
     });
 }
 

@@ -11,6 +11,28 @@
 //! `nindent`, `replace`, `cat`) and a list longer than [`MAX_ITEMS`] elements (`until`,
 //! `untilStep`, `seq`, `concat`) are refused with an error, where Go would try to allocate them.
 //!
+//! # Known differences from Go
+//!
+//! - A `time.Time` is the string Go prints for it (`toDate`'s result has type `string` for
+//!   `typeOf`), and the local time zone is UTC. Zone abbreviations are read as 3 to 5 capital
+//!   letters (Go knows a few more forms).
+//! - Strings are UTF-8: where Go would make broken UTF-8 (`trunc` or `substr` cutting through a
+//!   character, `b64dec`/`b32dec` of binary data), the broken bytes show as U+FFFD.
+//! - `keys`, `values` and `omit` follow the sorted key order; Go's map order is random.
+//! - Regular expressions run on the `regex` crate after a translation (ASCII `\d \w \s \b`,
+//!   `\Q...\E`, literal braces, Go's refusals of nested repetitions and counts over 1000).
+//!   Error messages for rarer mistakes (bad class ranges, unknown flags) are worded by the crate;
+//!   Go's octal escapes (`\123`) are refused; its Unicode tables may be of another version.
+//! - Case mapping (`upper`, `lower`, `title`) uses Rust's Unicode tables with Go's simple
+//!   mapping where the two differ in known ways; a character of a newer Unicode version than
+//!   Go's may map differently.
+//! - `slugify` transliterates with the `deunicode` crate: see [`slugify`] for the measured
+//!   differences from gosimple/unidecode.
+//! - JSON read is limited to 512 levels of nesting (Go: 10000); a value printed or written to
+//!   JSON more than 512 or 1000 levels deep is a map holding itself, where Go overflows its
+//!   stack (printing) or reports a cycle (JSON, as here).
+//! - The bounds [`MAX_LEN`] and [`MAX_ITEMS`] above.
+//!
 //! # Functions
 //!
 //! Strings:
@@ -65,16 +87,17 @@
 //! - `append LIST V` (and `push`, `mustAppend`, `mustPush`), `prepend LIST V`
 //!   (`mustPrepend`): a new list with V added.
 //! - `first LIST`, `last LIST`, `rest LIST`, `initial LIST`, `reverse LIST`, `uniq LIST`,
-//!   `compact LIST` (and their `must*` forms): parts or rearrangements of LIST.
-//! - `without LIST VALUES...`, `has V LIST` (and `must*`): LIST without the values; whether LIST
-//!   holds V.
-//! - `slice LIST [START [END]]` (`mustSlice`): LIST[START:END], of LIST's own type.
+//!   `compact LIST` (and `mustFirst`, `mustLast`, `mustRest`, `mustInitial`, `mustReverse`,
+//!   `mustUniq`, `mustCompact`): parts or rearrangements of LIST.
+//! - `without LIST VALUES...` (`mustWithout`), `has V LIST` (`mustHas`): LIST without the
+//!   values; whether LIST holds V.
+//! - `slice LIST [START [END]]` (`mustSlice`): `LIST[START:END]`, of LIST's own type.
 //! - `concat LISTS...`: the lists joined.
 //! - `chunk SIZE LIST` (`mustChunk`): LIST in `[][]interface {}` chunks of SIZE.
 //!
 //! Dicts (maps are shared: `set` and `unset` change the map every holder sees):
 //! - `dict K V...`: a `map[string]interface {}` (a missing last value is "").
-//! - `get D K`: D[K], or "" when absent. `set D K V`, `unset D K`: change D and return it.
+//! - `get D K`: `D[K]`, or "" when absent. `set D K V`, `unset D K`: change D and return it.
 //! - `hasKey D K`, `pluck K DICTS...`, `keys DICTS...`, `pick D KEYS...`, `omit D KEYS...`,
 //!   `values D`: key lookups and subsets.
 //! - `dig KEYS... DEFAULT D`: the value at the key path in nested dicts, or DEFAULT.
@@ -99,7 +122,10 @@
 //! Regular expressions (Go's RE2 syntax):
 //! - `regexMatch RE S` (false on a bad expression), `regexFind RE S`, `regexFindAll RE S N`,
 //!   `regexReplaceAll RE S REPL` (`$1`, `${name}` expanded), `regexReplaceAllLiteral RE S REPL`,
-//!   `regexSplit RE S N`, and their `must*` forms; `regexQuoteMeta S`.
+//!   `regexSplit RE S N`; `regexQuoteMeta S`. The `must` forms `mustRegexMatch`,
+//!   `mustRegexFind`, `mustRegexFindAll`, `mustRegexReplaceAll`, `mustRegexReplaceAllLiteral`,
+//!   `mustRegexSplit` return `regexp.Compile`'s error where the plain ones fail with
+//!   `regexp.MustCompile`'s panic message (`regexMatch` is false instead).
 //!
 //! Reflection:
 //! - `typeOf V`, `typeIs T V`, `typeIsLike T V`: Go's type name of V; `kindOf V`, `kindIs K V`:

@@ -293,6 +293,17 @@ pub fn go_upper(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_uppercase();
     }
+    // Greek with ypogegrammeni: one character in the simple mapping, two in the full one.
+    let u = c as u32;
+    if let 0x1f80..=0x1f87 | 0x1f90..=0x1f97 | 0x1fa0..=0x1fa7 = u {
+        return char::from_u32(u + 8).unwrap_or(c);
+    }
+    match c {
+        '\u{1fb3}' => return '\u{1fbc}',
+        '\u{1fc3}' => return '\u{1fcc}',
+        '\u{1ff3}' => return '\u{1ffc}',
+        _ => {}
+    }
     let mut it = c.to_uppercase();
     match (it.next(), it.next()) {
         (Some(u), None) => u,
@@ -315,9 +326,11 @@ pub fn go_lower(c: char) -> char {
     }
 }
 
-/// Go's `unicode.ToTitle`: as upper case except the Latin digraphs.
+/// Go's `unicode.ToTitle`: as upper case except the Latin digraphs and Georgian Mkhedruli
+/// (which has no title case).
 fn go_title(c: char) -> char {
     match c {
+        '\u{10d0}'..='\u{10fa}' | '\u{10fd}'..='\u{10ff}' => c,
         '\u{1c4}'..='\u{1c6}' => '\u{1c5}',
         '\u{1c7}'..='\u{1c9}' => '\u{1c8}',
         '\u{1ca}'..='\u{1cc}' => '\u{1cb}',

@@ -78,6 +78,39 @@ fn as_go_returns() {
 
 fn go_cases() {
     check("hello", Vec::new(), Ok(("Hello!", "string")));
+    check("upper", vec![s("ᾢᾳῳ ǆ ß ŉ")], Ok(("ᾪᾼῼ Ǆ ß ŉ", "string")));
+    check(
+        "title",
+        vec![s("ვეფხის ტყაოსანი ᾳ ǳ")],
+        Ok(("ვეფხის ტყაოსანი ᾼ ǲ", "string")),
+    );
+    check("lower", vec![s("ᾪ Ǆ ẞ")], Ok(("ᾢ ǆ ß", "string")));
+    check(
+        "urlParse",
+        vec![s("a%ƕ")],
+        Err("unable to parse url: parse \"a%ƕ\": invalid URL escape \"%ƕ\""),
+    );
+    check(
+        "urlParse",
+        vec![s("h%0a")],
+        Ok((
+            "map[fragment: host: hostname: opaque: path:h\n query: scheme: userinfo:]",
+            "map[string]interface {}",
+        )),
+    );
+    check(
+        "urlParse",
+        vec![s("http://h%41/")],
+        Err("unable to parse url: parse \"http://h%41/\": invalid URL escape \"%41\""),
+    );
+    check(
+        "urlParse",
+        vec![s("http://h%C3%BC/")],
+        Ok((
+            "map[fragment: host:hü hostname:hü opaque: path:/ query: scheme:http userinfo:]",
+            "map[string]interface {}",
+        )),
+    );
     check(
         "trunc",
         vec![Value::Int(3), s("hello")],
@@ -2096,4 +2129,272 @@ fn go_cases() {
         Ok(("cafe-creme", "string")),
     );
     check("slugify", vec![s("")], Ok(("", "string")));
+}
+
+/// Every function of slim-sprig's hermetic map with its Go signature, as Go's reflection lists
+/// them (a `time.Time` parameter is `Any` here), plus the Flux Operator's three.
+#[test]
+fn signatures_as_go() {
+    use Ty::*;
+    let go: &[(&str, &[Ty], Option<Ty>)] = &[
+        ("add", &[], Some(Any)),
+        ("add1", &[Any], None),
+        ("adler32sum", &[String], None),
+        ("ago", &[Any], None),
+        ("all", &[], Some(Any)),
+        ("any", &[], Some(Any)),
+        ("append", &[Any, Any], None),
+        ("atoi", &[String], None),
+        ("b32dec", &[String], None),
+        ("b32enc", &[String], None),
+        ("b64dec", &[String], None),
+        ("b64enc", &[String], None),
+        ("base", &[String], None),
+        ("biggest", &[Any], Some(Any)),
+        ("cat", &[], Some(Any)),
+        ("ceil", &[Any], None),
+        ("chunk", &[Int, Any], None),
+        ("clean", &[String], None),
+        ("coalesce", &[], Some(Any)),
+        ("compact", &[Any], None),
+        ("concat", &[], Some(Any)),
+        ("contains", &[String, String], None),
+        ("deepEqual", &[Any, Any], None),
+        ("default", &[Any], Some(Any)),
+        ("dict", &[], Some(Any)),
+        ("dig", &[], Some(Any)),
+        ("dir", &[String], None),
+        ("div", &[Any, Any], None),
+        ("duration", &[Any], None),
+        ("durationRound", &[Any], None),
+        ("empty", &[Any], None),
+        ("ext", &[String], None),
+        ("fail", &[String], None),
+        ("first", &[Any], None),
+        ("float64", &[Any], None),
+        ("floor", &[Any], None),
+        ("fromJson", &[String], None),
+        ("get", &[Map, String], None),
+        ("has", &[Any, Any], None),
+        ("hasKey", &[Map, String], None),
+        ("hasPrefix", &[String, String], None),
+        ("hasSuffix", &[String, String], None),
+        ("hello", &[], None),
+        ("indent", &[Int, String], None),
+        ("initial", &[Any], None),
+        ("int", &[Any], None),
+        ("int64", &[Any], None),
+        ("isAbs", &[String], None),
+        ("join", &[String, Any], None),
+        ("keys", &[], Some(Map)),
+        ("kindIs", &[String, Any], None),
+        ("kindOf", &[Any], None),
+        ("last", &[Any], None),
+        ("list", &[], Some(Any)),
+        ("lower", &[String], None),
+        ("max", &[Any], Some(Any)),
+        ("maxf", &[Any], Some(Any)),
+        ("min", &[Any], Some(Any)),
+        ("minf", &[Any], Some(Any)),
+        ("mod", &[Any, Any], None),
+        ("mul", &[Any], Some(Any)),
+        ("mustAppend", &[Any, Any], None),
+        ("mustChunk", &[Int, Any], None),
+        ("mustCompact", &[Any], None),
+        ("mustDateModify", &[String, Any], None),
+        ("mustFirst", &[Any], None),
+        ("mustFromJson", &[String], None),
+        ("mustHas", &[Any, Any], None),
+        ("mustInitial", &[Any], None),
+        ("mustLast", &[Any], None),
+        ("mustPrepend", &[Any, Any], None),
+        ("mustPush", &[Any, Any], None),
+        ("mustRegexFind", &[String, String], None),
+        ("mustRegexFindAll", &[String, String, Int], None),
+        ("mustRegexMatch", &[String, String], None),
+        ("mustRegexReplaceAll", &[String, String, String], None),
+        (
+            "mustRegexReplaceAllLiteral",
+            &[String, String, String],
+            None,
+        ),
+        ("mustRegexSplit", &[String, String, Int], None),
+        ("mustRest", &[Any], None),
+        ("mustReverse", &[Any], None),
+        ("mustSlice", &[Any], Some(Any)),
+        ("mustToDate", &[String, String], None),
+        ("mustToJson", &[Any], None),
+        ("mustToPrettyJson", &[Any], None),
+        ("mustToRawJson", &[Any], None),
+        ("mustUniq", &[Any], None),
+        ("mustWithout", &[Any], Some(Any)),
+        ("must_date_modify", &[String, Any], None),
+        ("nindent", &[Int, String], None),
+        ("omit", &[Map], Some(String)),
+        ("osBase", &[String], None),
+        ("osClean", &[String], None),
+        ("osDir", &[String], None),
+        ("osExt", &[String], None),
+        ("osIsAbs", &[String], None),
+        ("pick", &[Map], Some(String)),
+        ("pluck", &[String], Some(Map)),
+        ("plural", &[String, String, Int], None),
+        ("prepend", &[Any, Any], None),
+        ("push", &[Any, Any], None),
+        ("quote", &[], Some(Any)),
+        ("randInt", &[Int, Int], None),
+        ("regexFind", &[String, String], None),
+        ("regexFindAll", &[String, String, Int], None),
+        ("regexMatch", &[String, String], None),
+        ("regexQuoteMeta", &[String], None),
+        ("regexReplaceAll", &[String, String, String], None),
+        ("regexReplaceAllLiteral", &[String, String, String], None),
+        ("regexSplit", &[String, String, Int], None),
+        ("repeat", &[Int, String], None),
+        ("replace", &[String, String, String], None),
+        ("rest", &[Any], None),
+        ("reverse", &[Any], None),
+        ("round", &[Any, Int], Some(Float64)),
+        ("seq", &[], Some(Int)),
+        ("set", &[Map, String, Any], None),
+        ("sha1sum", &[String], None),
+        ("sha256sum", &[String], None),
+        ("slice", &[Any], Some(Any)),
+        ("sortAlpha", &[Any], None),
+        ("split", &[String, String], None),
+        ("splitList", &[String, String], None),
+        ("splitn", &[String, Int, String], None),
+        ("squote", &[], Some(Any)),
+        ("sub", &[Any, Any], None),
+        ("substr", &[Int, Int, String], None),
+        ("ternary", &[Any, Any, Bool], None),
+        ("title", &[String], None),
+        ("toDate", &[String, String], None),
+        ("toDecimal", &[Any], None),
+        ("toJson", &[Any], None),
+        ("toPrettyJson", &[Any], None),
+        ("toRawJson", &[Any], None),
+        ("toString", &[Any], None),
+        ("toStrings", &[Any], None),
+        ("trim", &[String], None),
+        ("trimAll", &[String, String], None),
+        ("trimPrefix", &[String, String], None),
+        ("trimSuffix", &[String, String], None),
+        ("trimall", &[String, String], None),
+        ("trunc", &[Int, String], None),
+        ("tuple", &[], Some(Any)),
+        ("typeIs", &[String, Any], None),
+        ("typeIsLike", &[String, Any], None),
+        ("typeOf", &[Any], None),
+        ("uniq", &[Any], None),
+        ("unixEpoch", &[Any], None),
+        ("unset", &[Map, String], None),
+        ("until", &[Int], None),
+        ("untilStep", &[Int, Int, Int], None),
+        ("upper", &[String], None),
+        ("urlJoin", &[Map], None),
+        ("urlParse", &[String], None),
+        ("values", &[Map], None),
+        ("without", &[Any], Some(Any)),
+        ("slugify", &[String], None),
+        ("toYaml", &[Any], None),
+        ("mustToYaml", &[Any], None),
+    ];
+    let map = hermetic();
+    let mut problems = Vec::new();
+    for (name, params, variadic) in go {
+        match map.get(name) {
+            None => problems.push(format!("{name}: missing")),
+            Some(f) if f.params != *params || f.variadic != *variadic => problems.push(format!(
+                "{name}: ({:?}, {:?}), want ({params:?}, {variadic:?})",
+                f.params, f.variadic
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in map.funcs.keys() {
+        if !go.iter().any(|(n, _, _)| n == name) {
+            problems.push(format!("{name}: not in Go's map"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(map.funcs.len(), 158);
+}
+
+#[test]
+#[ignore]
+fn measure_slug_divergences() {
+    let Ok(path) = std::env::var("SLUG_TABLE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut diffs = 0;
+    let mut total = 0;
+    let mut shown = Vec::new();
+    for line in text.lines() {
+        let Some((hex, want)) = line.split_once('\t') else {
+            continue;
+        };
+        let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        total += 1;
+        let got = slugify(&format!("x{c}x"));
+        if got != want {
+            diffs += 1;
+            if shown.len() < 400 {
+                shown.push(format!("U+{hex} {c}: got {got:?} want {want:?}"));
+            }
+        }
+    }
+    println!("{diffs} of {total} differ\n{}", shown.join("\n"));
+    let mut blocks: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((hex, want)) = line.split_once('\t') else {
+            continue;
+        };
+        let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        let range = match c as u32 {
+            0x80..=0x24f => 0,
+            0x370..=0x3ff => 1,
+            0x400..=0x4ff => 2,
+            0x4e00..=0x9fff => 3,
+            0x10000.. => 5,
+            _ => 4,
+        };
+        let e = blocks.entry(range).or_default();
+        e.1 += 1;
+        if slugify(&format!("x{c}x")) != want {
+            e.0 += 1;
+        }
+    }
+    for (b, (d, t)) in blocks {
+        if d > 0 {
+            println!("range {b}: {d} of {t}");
+        }
+    }
+}
+
+/// The module documentation names every function of the map.
+#[test]
+fn docs_list_every_function() {
+    let docs: String = include_str!("mod.rs")
+        .lines()
+        .filter(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let map = hermetic();
+    let mut missing: Vec<&String> = map
+        .funcs
+        .keys()
+        .filter(|name| {
+            !docs.contains(&format!("`{name} "))
+                && !docs.contains(&format!("`{name}`"))
+                && !docs.contains(&format!("`{name},"))
+        })
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "not in the docs: {missing:?}");
 }

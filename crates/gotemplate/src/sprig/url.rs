@@ -145,12 +145,12 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
             b'%' => {
                 let hex = |j: usize| b.get(j).and_then(|c| char::from(*c).to_digit(16));
                 let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) else {
-                    let bad = String::from_utf8_lossy(&b[i..(i + 3).min(b.len())]).into_owned();
-                    return Err(format!("invalid URL escape {}", gofmt::quote(&bad)));
+                    let bad = b.get(i..(i + 3).min(b.len())).unwrap_or(&[]);
+                    return Err(format!("invalid URL escape {}", gofmt::quote_bytes(bad)));
                 };
-                if mode == Mode::Host && h < 8 && s.get(i..i + 3) != Some("%25") {
-                    let bad = s.get(i..i + 3).unwrap_or("");
-                    return Err(format!("invalid URL escape {}", gofmt::quote(bad)));
+                if mode == Mode::Host && h < 8 && b.get(i..i + 3) != Some(b"%25") {
+                    let bad = b.get(i..i + 3).unwrap_or(&[]);
+                    return Err(format!("invalid URL escape {}", gofmt::quote_bytes(bad)));
                 }
                 out.push((h * 16 + l) as u8);
                 i += 3;
