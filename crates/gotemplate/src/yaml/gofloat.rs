@@ -3,7 +3,15 @@
 //! `encoding/json` form (which decides whether a number reads back as an integer).
 
 /// Shortest decimal digits and the decimal point position of a finite, non-zero `f`
-/// (`0.d1d2… × 10^dp`), from Rust's shortest round-trip formatting.
+/// (`0.d1d2… × 10^dp`): as many digits as Rust's shortest round-trip formatting needs,
+/// rounded from the exact value with ties to even, as Go rounds (Rust's shortest form
+/// rounds such ties up).
+fn shortest<F: std::fmt::LowerExp + Copy>(f: F) -> (String, i32) {
+    let (digs, _) = digits(&format!("{f:e}"));
+    let prec = digs.len().saturating_sub(1);
+    digits(&format!("{f:.prec$e}"))
+}
+
 fn digits(sci: &str) -> (String, i32) {
     let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
@@ -87,7 +95,7 @@ pub fn format_g64(f: f64) -> String {
     if let Some(s) = special(f) {
         return s;
     }
-    let (digs, dp) = digits(&format!("{:e}", f.abs()));
+    let (digs, dp) = shortest(f.abs());
     format_g(f.is_sign_negative(), f == 0.0, &digs, dp)
 }
 
@@ -97,7 +105,7 @@ pub fn format_g32(f: f64) -> String {
     if let Some(s) = special(f64::from(g)) {
         return s;
     }
-    let (digs, dp) = digits(&format!("{:e}", g.abs()));
+    let (digs, dp) = shortest(g.abs());
     format_g(g.is_sign_negative(), g == 0.0, &digs, dp)
 }
 
@@ -117,7 +125,7 @@ pub fn format_json(f: f64) -> Option<String> {
         out.push('0');
         return Some(out);
     }
-    let (digs, dp) = digits(&format!("{:e}", abs));
+    let (digs, dp) = shortest(abs);
     if !(1e-6..1e21).contains(&abs) {
         let e = format_e(&digs, dp - 1);
         // encoding/json writes e-7, not e-07
@@ -158,6 +166,11 @@ mod tests {
             (1.5, "1.5"),
             (1.2345678901234569e23, "1.2345678901234569e+23"),
             (f64::INFINITY, "+Inf"),
+            // a tie at the shortest length: Go rounds to even
+            (
+                f64::from_bits(4_802_416_526_549_834_784),
+                "1.1880709766126062e+13",
+            ),
         ] {
             assert_eq!(format_g64(f), s, "{f}");
         }

@@ -1,10 +1,27 @@
 //! YAML as `sigs.k8s.io/yaml` (go-yaml v2) writes and reads it, and the Kubernetes object
 //! readers the Flux Operator uses on rendered templates (`ssautil.ReadObject(s)`).
 //!
-//! - [`json_to_yaml`], [`to_yaml`]: go-yaml v2's emitter (key order, indentation, scalar
-//!   styles, folding at column 80).
-//! - [`yaml_to_json`]: go-yaml v2's YAML 1.1 reading, then JSON as Kubernetes decodes it.
+//! - [`json_to_yaml`], [`json_to_yaml_checked`], [`to_yaml`]: go-yaml v2's emitter (key
+//!   order, indentation, scalar styles, folding at column 80), fed as `JSONToYAML` feeds it:
+//!   Go's JSON text read back by go-yaml.
+//! - [`yaml_to_json`]: go-yaml v2's YAML 1.1 reading (on granit-parser's events, with
+//!   go-yaml's resolution, merge keys, alias limits and scanner rules), then JSON as
+//!   Kubernetes decodes it.
 //! - [`read_object`], [`read_objects`]: apimachinery's YAML-or-JSON document stream.
+//!
+//! Known differences from Go:
+//! - nesting deeper than 512 levels fails (go-yaml allows 10000);
+//! - where go-yaml's key order is not transitive (keys such as `a01`, `a10`, `a1b2`), Go's
+//!   output depends on its random map order; this one is fixed. Non-ASCII letters and
+//!   digits in keys are classed by Rust's `char` predicates, not Go's `unicode` tables;
+//! - LS and PS inside block scalars are not line breaks here (go-yaml's reader breaks
+//!   lines at them);
+//! - granit-parser's syntax checks are not libyaml's in every corner: error texts and lines
+//!   are mapped to go-yaml's for the common errors only, and some documents one accepts may
+//!   fail in the other (anchor names with `:`, which go-yaml ends at the `:`, fail here);
+//! - `json_to_yaml` cannot fail; `json_to_yaml_checked` reports go-yaml's failures on Go's
+//!   JSON (keys over 1022 characters or holding a NEL, DEL and C1 controls);
+//! - a JSON `-0.0` is read as `0` (serde_json does not keep `-0` and `-0.0` apart).
 mod emit;
 mod gofloat;
 mod objects;
@@ -83,12 +100,88 @@ fn json_node(v: &serde_json::Value) -> Node {
     }
 }
 
-/// `sigs.k8s.io/yaml.JSONToYAML`.
+/// How many characters Go's `json.Marshal` writes for a string's content (HTML-safe
+/// escaping: `<`, `>`, `&`, U+2028, U+2029 and most control characters take six).
+fn go_json_len(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => 6,
+            c if (c as u32) < 0x20 => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Whether Go's JSON text of `v` holds characters go-yaml refuses to read (DEL, C1
+/// controls, U+FFFE, U+FFFF; Go's encoder escapes the C0 controls).
+fn has_control(v: &serde_json::Value) -> bool {
+    let bad = |s: &str| s.chars().any(|c| c >= ' ' && !read::readable(c));
+    match v {
+        serde_json::Value::String(s) => bad(s),
+        serde_json::Value::Array(a) => a.iter().any(has_control),
+        serde_json::Value::Object(o) => o.iter().any(|(k, v)| bad(k) || has_control(v)),
+        _ => false,
+    }
+}
+
+/// Where go-yaml fails reading Go's JSON text: a flow-mapping key is a simple key, which
+/// must stay on one line (a raw NEL is a line break) and within 1024 characters of its `:`.
+/// Returns the 0-based line of the failure. `nels` counts the line breaks read so far.
+fn json_key_failure(v: &serde_json::Value, nels: &mut usize) -> Option<usize> {
+    let count = |s: &str| s.chars().filter(|&c| c == '\u{85}').count();
+    match v {
+        serde_json::Value::String(s) => *nels += count(s),
+        serde_json::Value::Array(a) => {
+            for item in a {
+                if let Some(line) = json_key_failure(item, nels) {
+                    return Some(line);
+                }
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, item) in o {
+                let breaks = count(k);
+                *nels += breaks;
+                if breaks > 0 || go_json_len(k) + 2 > 1024 {
+                    return Some(*nels);
+                }
+                if let Some(line) = json_key_failure(item, nels) {
+                    return Some(line);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// `sigs.k8s.io/yaml.JSONToYAML` of the JSON text Go's encoder writes for `v`, with
+/// go-yaml's one failure on such text: an object key longer than 1022 JSON characters or
+/// holding a NEL.
+pub fn json_to_yaml_checked(v: &serde_json::Value) -> Result<String, String> {
+    if has_control(v) {
+        return Err(read::CONTROL.to_string());
+    }
+    if let Some(line) = json_key_failure(v, &mut 0) {
+        let problem = "did not find expected ',' or '}'";
+        return Err(if line == 0 {
+            format!("yaml: {problem}")
+        } else {
+            format!("yaml: line {line}: {problem}")
+        });
+    }
+    Ok(emit::emit(&json_node(v)))
+}
+
+/// `sigs.k8s.io/yaml.JSONToYAML`. Where Go fails (see [`json_to_yaml_checked`]), this
+/// still writes the YAML.
 pub fn json_to_yaml(v: &serde_json::Value) -> String {
     emit::emit(&json_node(v))
 }
 
-/// `encoding/json.Marshal` of a Go value, as go-yaml then reads the JSON text back.
+/// `encoding/json.Marshal` of a Go value, as go-yaml then reads the JSON text back (the
+/// key checks of [`json_key_failure`] are made on the JSON value afterwards).
 fn go_json_node(v: &Value, path: &mut Vec<usize>) -> Result<Node, String> {
     Ok(match v {
         Value::Nil => Node::Null,
@@ -144,10 +237,54 @@ fn go_json_node(v: &Value, path: &mut Vec<usize>) -> Result<Node, String> {
     })
 }
 
+/// The strings and keys of a Go value as JSON (numbers left out: only the text of strings
+/// and keys matters to [`json_key_failure`]); None when no key could fail.
+fn json_keys_of(v: &Value) -> Option<serde_json::Value> {
+    fn walk(v: &Value, depth: usize) -> serde_json::Value {
+        if depth > 10_000 {
+            return serde_json::Value::Null;
+        }
+        match v {
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(l) => {
+                serde_json::Value::Array(l.items.iter().map(|i| walk(i, depth + 1)).collect())
+            }
+            Value::Map(m) => match m.try_borrow() {
+                Ok(m) => serde_json::Value::Object(
+                    m.entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), walk(v, depth + 1)))
+                        .collect(),
+                ),
+                Err(_) => serde_json::Value::Null,
+            },
+            _ => serde_json::Value::Null,
+        }
+    }
+    fn risky(v: &Value, depth: usize) -> bool {
+        let bad = |s: &str| s.chars().any(|c| c >= ' ' && !read::readable(c));
+        depth <= 10_000
+            && match v {
+                Value::String(s) => bad(s),
+                Value::List(l) => l.items.iter().any(|i| risky(i, depth + 1)),
+                Value::Map(m) => m.try_borrow().is_ok_and(|m| {
+                    m.entries.iter().any(|(k, v)| {
+                        k.len() > 160 || k.contains('\u{85}') || bad(k) || risky(v, depth + 1)
+                    })
+                }),
+                _ => false,
+            }
+    }
+    risky(v, 0).then(|| walk(v, 0))
+}
+
 /// `sigs.k8s.io/yaml.Marshal`: what the Flux Operator's `toYaml` returns.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
     let node =
         go_json_node(v, &mut Vec::new()).map_err(|e| format!("error marshaling into JSON: {e}"))?;
+    if let Some(json) = json_keys_of(v) {
+        json_to_yaml_checked(&json)?;
+    }
     Ok(emit::emit(&node))
 }
 

@@ -1,7 +1,7 @@
 //! Reading YAML as `sigs.k8s.io/yaml.YAMLToJSON` does: go-yaml v2 decodes the first
 //! document into `interface{}` (YAML 1.1 resolution, merge keys, aliases under go-yaml's
 //! expansion limit), then the value is made JSON-able and marshalled with `encoding/json`.
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use granit_parser::{Event, Options, Parser, ScalarStyle};
 
@@ -77,25 +77,106 @@ fn go_error(info: &str, line: usize) -> String {
     }
 }
 
+pub const CONTROL: &str = "yaml: control characters are not allowed";
+
+/// The characters libyaml's reader accepts.
+pub fn readable(c: char) -> bool {
+    let u = c as u32;
+    matches!(u, 0x09 | 0x0A | 0x0D | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD)
+        || u >= 0x10000
+}
+
 /// Parses the first document of `text` into a node arena; returns the root (None: empty).
 fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
+    // granit-parser refuses tabs that go-yaml takes as blanks (on the continuation lines of
+    // quoted and plain scalars): such lines are read again with those tabs as spaces (same
+    // byte offsets), and go-yaml's own tab rules are checked on the original text.
+    let mut source = std::borrow::Cow::Borrowed(text);
+    // bounded: each pass reads the document again
+    for _ in 0..64 {
+        let mut tab_line = None;
+        match parse_source(text, &source, &mut tab_line) {
+            Err(e) => match tab_line {
+                Some(line) => {
+                    let fixed = untab_line(&source, line);
+                    if fixed == *source {
+                        return Err(e);
+                    }
+                    source = std::borrow::Cow::Owned(fixed);
+                }
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
+    }
+    Err(go_error("found character that cannot start any token", 0))
+}
+
+/// `text` with the tabs of one line's (1-based) leading blanks made spaces.
+fn untab_line(text: &str, line: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            let blanks = l.len() - l.trim_start_matches([' ', '\t']).len();
+            out.push_str(&l[..blanks].replace('\t', " "));
+            out.push_str(&l[blanks..]);
+        } else {
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+fn parse_source(
+    text: &str,
+    source: &str,
+    tab_line: &mut Option<usize>,
+) -> Result<(Vec<Node>, Option<usize>), String> {
+    if !text.chars().all(readable) {
+        return Err(CONTROL.to_string());
+    }
+    // libyaml opens the first document implicitly at any token but `---` and directives, so a
+    // leading `...` is a document without content
+    for (n, line) in text.split('\n').enumerate() {
+        let t = line.trim_start_matches([' ', '\t', '\r']);
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("...")
+            && line[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| matches!(c, ' ' | '\t' | '\r'))
+        {
+            return Err(go_error("did not find expected node content", n + 1));
+        }
+        break;
+    }
     let mut options = Options::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
     options.emit_comments = false;
     options.emit_anchor_events = true;
     options.emit_unresolved_aliases = true;
-    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut parser = Parser::new_from_str_with_options(source, options);
     let mut nodes: Vec<Node> = Vec::new();
     let mut anchors: BTreeMap<usize, usize> = BTreeMap::new();
     let mut names: BTreeMap<usize, String> = BTreeMap::new();
     // open collections: arena index
     let mut stack: Vec<usize> = Vec::new();
     let mut root: Option<usize> = None;
+    let mut tabs = TabCheck::default();
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
-        let (event, span) = item.map_err(|e| go_error(&e.info(), e.marker().line()))?;
+        let (event, span) = item.map_err(|e| {
+            let info = e.info();
+            if info.starts_with("tab cannot be used as indentation") {
+                *tab_line = Some(e.marker().line());
+            }
+            go_error(&info, e.marker().line())
+        })?;
         let line = span.start.line();
+        tabs.observe(&event, &span, text);
         let new = match event {
             Event::StreamStart => continue,
             Event::StreamEnd => break,
@@ -129,8 +210,61 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
                 if anchor != 0 {
                     anchors.insert(anchor, idx);
                 }
+                let flow = matches!(
+                    style,
+                    ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                );
+                let raw = span
+                    .start
+                    .byte_offset()
+                    .zip(span.end.byte_offset())
+                    .and_then(|(a, b)| text.get(a..b))
+                    .unwrap_or("");
+                let start_line = span.start.line();
+                let mut value = if flow && raw.contains(is_yaml11_break) {
+                    fold_yaml11_breaks(&value)
+                } else {
+                    value.into_owned()
+                };
+                match style {
+                    ScalarStyle::DoubleQuoted => check_escapes(raw, start_line)?,
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        // the span starts at the content; the header is the last indicator
+                        // before it
+                        let start = span.start.byte_offset().unwrap_or(0);
+                        let before = text.get(..start).unwrap_or("");
+                        if let Some(head) = before.rfind(['|', '>']) {
+                            let gap = before.get(head..).unwrap_or("");
+                            let head_line = start_line.saturating_sub(gap.matches('\n').count());
+                            let mut end = span.end.byte_offset().unwrap_or(start);
+                            // the scanner reads the blank lines after the content too
+                            while end < text.len() {
+                                let rest = text.get(end..).unwrap_or("");
+                                let line_len = rest.find('\n').map_or(rest.len(), |n| n + 1);
+                                let line = rest.get(..line_len).unwrap_or("");
+                                if !line.trim().is_empty() {
+                                    break;
+                                }
+                                end += line_len;
+                            }
+                            let block = text.get(head..end).unwrap_or("");
+                            check_block_tabs(block, head_line)?;
+                        }
+                        // at the end of input without a final line break, libyaml has no
+                        // break to keep
+                        let last_line = text.rsplit('\n').next().unwrap_or("");
+                        let at_end = span
+                            .end
+                            .byte_offset()
+                            .is_some_and(|e| text.get(e..).is_some_and(|r| r.trim().is_empty()));
+                        if at_end && !last_line.trim().is_empty() && value.ends_with('\n') {
+                            value.pop();
+                        }
+                    }
+                    _ => {}
+                }
                 Node::Scalar {
-                    value: value.into_owned(),
+                    value,
                     plain: style == ScalarStyle::Plain,
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
                 }
@@ -148,6 +282,17 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
             }
             Event::UnresolvedAlias(name) => {
                 return Err(format!("yaml: unknown anchor '{name}' referenced"));
+            }
+            Event::Anchor(_, name)
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                // libyaml's anchor names are ASCII letters, digits, '-' and '_'
+                return Err(scanner_error(
+                    line,
+                    "did not find expected alphabetic or numeric character",
+                ));
             }
             Event::Anchor(id, name) => {
                 names.insert(id, name.into_owned());
@@ -174,7 +319,308 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
             stack.push(idx);
         }
     }
+    tabs.check(text)?;
     Ok((nodes, root))
+}
+
+/// What go-yaml's scanner does with tabs where granit-parser differs: collects the byte
+/// ranges of scalars and flow collections while events arrive, then checks the lines
+/// between tokens.
+#[derive(Default)]
+struct TabCheck {
+    /// Ranges whose inner lines the check skips (quoted and block scalars, flow collections).
+    skip: Vec<(usize, usize)>,
+    /// Plain scalars in block context: range and libyaml's indentation for them.
+    plain: Vec<(usize, usize, usize)>,
+    /// Open collections: (flow, column of a block collection).
+    open: Vec<(bool, usize)>,
+    /// Start of the outermost open flow collection.
+    flow_start: Option<usize>,
+    /// End of the document's last event.
+    end: usize,
+    /// End of an explicit document end marker (`...`).
+    doc_end: Option<usize>,
+}
+
+impl TabCheck {
+    fn observe(&mut self, event: &Event<'_>, span: &granit_parser::Span, text: &str) {
+        let (Some(start), Some(end)) = (span.start.byte_offset(), span.end.byte_offset()) else {
+            return;
+        };
+        self.end = self.end.max(end);
+        let in_flow = self.open.iter().any(|&(flow, _)| flow);
+        match event {
+            Event::DocumentEnd if end > start => self.doc_end = Some(end),
+            Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
+                let flow = *style == granit_parser::StructureStyle::Flow;
+                if flow && !in_flow {
+                    self.flow_start = Some(start);
+                }
+                let mut col = span.start.col();
+                if matches!(event, Event::SequenceStart(..)) && !flow {
+                    // the span starts at the first item; libyaml's indentation is the `-`
+                    let before = text.get(..start).unwrap_or("");
+                    let trimmed = before.trim_end_matches([' ', '\t']);
+                    let at_dash = text.get(start..).is_some_and(|r| {
+                        r.starts_with("- ") || r.starts_with("-\t") || r.starts_with("-\n")
+                    });
+                    if trimmed.ends_with('-') && !at_dash {
+                        col = col.saturating_sub(before.len() - trimmed.len() + 1);
+                    }
+                }
+                self.open.push((flow, col));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((true, _)) = self.open.pop()
+                    && !self.open.iter().any(|&(flow, _)| flow)
+                    && let Some(s) = self.flow_start.take()
+                {
+                    self.skip.push((s, end));
+                }
+            }
+            Event::Scalar(_, style, ..) if !in_flow => match style {
+                ScalarStyle::Plain => {
+                    let parent = self
+                        .open
+                        .iter()
+                        .rev()
+                        .find(|(flow, _)| !flow)
+                        .map_or(0, |&(_, col)| col + 1);
+                    self.plain.push((start, end, parent));
+                }
+                ScalarStyle::Literal | ScalarStyle::Folded => {
+                    let head = text.get(..start).and_then(|b| b.rfind(['|', '>']));
+                    self.skip.push((head.unwrap_or(start), end));
+                }
+                _ => self.skip.push((start, end)),
+            },
+            _ => {}
+        }
+    }
+
+    fn check(&self, text: &str) -> Result<(), String> {
+        let bytes = text.as_bytes();
+        // the scanner reads on to the next document marker (or the end)
+        let mut limit = self.doc_end.unwrap_or(bytes.len());
+        let mut at = text
+            .get(..self.end)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |n| n + 1);
+        loop {
+            let line = text.get(at..).unwrap_or("");
+            if at > 0
+                && (line.starts_with("---") || line.starts_with("..."))
+                && line[3..].chars().next().is_none_or(char::is_whitespace)
+            {
+                limit = limit.min(at);
+                break;
+            }
+            match line.find('\n') {
+                Some(n) => at += n + 1,
+                None => break,
+            }
+        }
+        let mut line_start = 0usize;
+        let mut prev_start = 0usize;
+        let mut line_no = 1usize;
+        // the plain scalar before the line, and whether only blanks and breaks follow it
+        let mut candidate: Option<(usize, bool)> = None;
+        while line_start <= limit {
+            let p = line_start;
+            // ranges are in source order: the one that could hold p starts last before it
+            let k = self.skip.partition_point(|&(s, _)| s < p);
+            let inside = k > 0 && self.skip.get(k - 1).is_some_and(|&(_, e)| p < e);
+            let k = self.plain.partition_point(|&(s, _, _)| s < p);
+            let plain = match k
+                .checked_sub(1)
+                .and_then(|i| self.plain.get(i).map(|r| (i, r)))
+            {
+                Some((i, &(_, e, indent))) => {
+                    let clean = |from: usize| {
+                        text.get(from.max(e)..p)
+                            .is_some_and(|gap| gap.chars().all(char::is_whitespace))
+                    };
+                    let ok = if p < e {
+                        true
+                    } else {
+                        match candidate {
+                            Some((j, was)) if j == i => was && clean(prev_start),
+                            _ => clean(e),
+                        }
+                    };
+                    candidate = Some((i, ok));
+                    ok.then_some(indent)
+                }
+                None => None,
+            };
+            if !inside {
+                self.check_line(bytes, p, line_no, plain)?;
+            }
+            prev_start = p;
+            match text.get(line_start..).and_then(|r| r.find('\n')) {
+                Some(n) => {
+                    line_start += n + 1;
+                    line_no += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// The leading blanks of one line: with `plain` (libyaml's indentation for the plain
+    /// scalar being read), a tab short of it; otherwise any tab before the first token.
+    fn check_line(
+        &self,
+        bytes: &[u8],
+        p: usize,
+        line_no: usize,
+        mut plain: Option<usize>,
+    ) -> Result<(), String> {
+        let mut col = 0;
+        let mut i = p;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' => {}
+                b'\t' => {
+                    return match plain {
+                        Some(indent) if col < indent => Err(scanner_error(
+                            line_no,
+                            "found a tab character that violates indentation",
+                        )),
+                        Some(_) => Ok(()),
+                        None => Err(scanner_error(
+                            line_no,
+                            "found character that cannot start any token",
+                        )),
+                    };
+                }
+                // block indicators at the start of a line (which ends a plain scalar): a tab
+                // may not follow them either
+                b'-' | b'?' | b':' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => {
+                    plain = None;
+                }
+                _ => break,
+            }
+            col += 1;
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A scanner error at a 1-based line, as go-yaml places it (line 1 is not shown).
+fn scanner_error(line: usize, problem: &str) -> String {
+    if line > 1 {
+        yaml_err(line, problem)
+    } else {
+        format!("yaml: {problem}")
+    }
+}
+
+/// go-yaml knows YAML 1.1's escapes only (no `\/`, YAML 1.2's).
+fn check_escapes(raw: &str, start_line: usize) -> Result<(), String> {
+    let mut line = start_line;
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '\\' => match chars.next() {
+                Some(
+                    '0' | 'a' | 'b' | 't' | '\t' | 'n' | 'v' | 'f' | 'r' | 'e' | ' ' | '"' | '\''
+                    | '\\' | 'N' | '_' | 'L' | 'P' | 'x' | 'u' | 'U' | '\r',
+                )
+                | None => {}
+                Some('\n') => line += 1,
+                Some(_) => return Err(scanner_error(line, "found unknown escape character")),
+            },
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// go-yaml refuses a tab in a block scalar's indentation (before the content indentation
+/// is known, or short of it). Only block scalars without an indentation indicator are
+/// checked.
+fn check_block_tabs(raw: &str, start_line: usize) -> Result<(), String> {
+    let mut lines = raw.split('\n');
+    let header = lines.next().unwrap_or("");
+    if header.chars().any(|c| c.is_ascii_digit()) {
+        return Ok(());
+    }
+    let mut indent: Option<usize> = None;
+    for (n, line) in lines.enumerate() {
+        let spaces = line.chars().take_while(|&c| c == ' ').count();
+        let next = line.chars().nth(spaces);
+        let short = indent.is_none_or(|i| spaces < i);
+        if short && next == Some('\t') {
+            return Err(scanner_error(
+                start_line + n + 1,
+                "found a tab character where an indentation space is expected",
+            ));
+        }
+        if indent.is_none() && line.chars().any(|c| !matches!(c, ' ' | '\t' | '\r')) {
+            indent = Some(spaces);
+        }
+    }
+    Ok(())
+}
+
+/// NEL, LS and PS: line breaks in YAML 1.1 (go-yaml), ordinary characters in YAML 1.2.
+fn is_yaml11_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Folds a flow scalar's value (as a YAML 1.2 reader left it) around YAML 1.1's extra line
+/// breaks, as libyaml folds: blanks around the breaks go; a first NEL folds to a space, or
+/// to the breaks after it; a first LS or PS stays, with the breaks after it. NEL reads as
+/// a newline.
+fn fold_yaml11_breaks(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::with_capacity(value.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // a run of blanks ending in a break starts a fold
+        let mut j = i;
+        while j < chars.len() && matches!(chars[j], ' ' | '\t') {
+            j += 1;
+        }
+        match chars.get(j) {
+            Some(&first) if is_yaml11_break(first) => {
+                let mut trailing = String::new();
+                let mut k = j + 1;
+                while let Some(&c) = chars.get(k) {
+                    match c {
+                        ' ' | '\t' => {}
+                        '\u{85}' | '\n' => trailing.push('\n'),
+                        '\u{2028}' | '\u{2029}' => trailing.push(c),
+                        _ => break,
+                    }
+                    k += 1;
+                }
+                if first == '\u{85}' {
+                    if trailing.is_empty() {
+                        out.push(' ');
+                    } else {
+                        out.push_str(&trailing);
+                    }
+                } else {
+                    out.push(first);
+                    out.push_str(&trailing);
+                }
+                i = k;
+            }
+            _ => {
+                out.extend(&chars[i..j]);
+                if let Some(&c) = chars.get(j) {
+                    out.push(c);
+                }
+                i = j + 1;
+            }
+        }
+    }
+    out
 }
 
 /// go-yaml's limit on alias expansion: the share of decoded nodes reached through aliases.
@@ -199,18 +645,52 @@ struct Decoder<'a> {
     depth: usize,
 }
 
-fn go_key_eq(a: &Go, b: &Go) -> bool {
-    match (a, b) {
-        (Go::Float(x), Go::Float(y)) => x == y,
-        _ => a == b,
-    }
+/// A hashable form of a scalar key, equal exactly when go-yaml's map keys are equal (None
+/// for NaN, which equals nothing, and for collections).
+fn key_repr(k: &Go) -> Option<(u8, String)> {
+    Some(match k {
+        Go::Null => (0, String::new()),
+        Go::Bool(b) => (1, b.to_string()),
+        Go::Int(i) => (2, i.to_string()),
+        Go::Uint(u) => (3, u.to_string()),
+        Go::Float(f) if f.is_nan() => return None,
+        // 0.0 and -0.0 are equal keys
+        Go::Float(f) => (4, (f + 0.0).to_bits().to_string()),
+        Go::Str(s) => (5, s.clone()),
+        Go::Seq(_) | Go::Map(_) => return None,
+    })
 }
 
-fn set_key(map: &mut Vec<(Go, Go)>, key: Go, value: Go) {
-    if let Some(slot) = map.iter_mut().find(|(k, _)| go_key_eq(k, &key)) {
-        slot.1 = value;
-    } else {
-        map.push((key, value));
+/// A map being filled, with an index of its keys.
+struct MapFill<'a> {
+    entries: &'a mut Vec<(Go, Go)>,
+    index: HashMap<(u8, String), usize>,
+}
+
+impl<'a> MapFill<'a> {
+    fn new(entries: &'a mut Vec<(Go, Go)>) -> Self {
+        let index = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (k, _))| key_repr(k).map(|r| (r, i)))
+            .collect();
+        MapFill { entries, index }
+    }
+
+    fn set(&mut self, key: Go, value: Go) {
+        let repr = key_repr(&key);
+        if let Some(slot) = repr
+            .as_ref()
+            .and_then(|r| self.index.get(r))
+            .and_then(|&i| self.entries.get_mut(i))
+        {
+            slot.1 = value;
+            return;
+        }
+        if let Some(r) = repr {
+            self.index.insert(r, self.entries.len());
+        }
+        self.entries.push((key, value));
     }
 }
 
@@ -300,10 +780,12 @@ impl Decoder<'_> {
             Node::Map(c) => c.clone(),
             _ => return Err(WANT_MAP.to_string()),
         };
+        let mut fill = MapFill::new(out);
         for pair in children.chunks(2) {
             let [k, v] = pair else { break };
             if self.is_merge(*k)? {
-                self.merge(*v, out)?;
+                self.merge(*v, fill.entries)?;
+                fill = MapFill::new(fill.entries);
                 continue;
             }
             let key = self.decode(*k)?;
@@ -311,7 +793,7 @@ impl Decoder<'_> {
                 return Err(format!("yaml: invalid map key: {}", go_print(&key)));
             }
             let value = self.decode(*v)?;
-            set_key(out, key, value);
+            fill.set(key, value);
         }
         Ok(())
     }
