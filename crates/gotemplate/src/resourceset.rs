@@ -898,7 +898,10 @@ pub fn cli_equivalent(
     {
         return Err("error marshalling object: yaml: control characters are not allowed".into());
     }
-    Ok(objects.into_iter().map(Json::Object).collect())
+    Ok(objects
+        .into_iter()
+        .map(|o| fold_nel(&Json::Object(o)))
+        .collect())
 }
 
 /// Whether the CLI can print this: `sigs.k8s.io/yaml.Marshal` writes JSON (escaping only
@@ -917,6 +920,52 @@ fn yaml_printable(key: &str, v: &Json) -> bool {
             Json::Object(m) => m.iter().all(|(k, x)| yaml_printable(k, x)),
             _ => true,
         }
+}
+
+/// What the CLI's printing does to a NEL (U+0085) in a string: JSON leaves it raw and
+/// go-yaml, re-reading that JSON, takes it for a YAML 1.1 line break inside a double-quoted
+/// scalar and folds it: one break (with the blanks around it) is a space, `n` breaks are
+/// `n - 1` newlines.
+fn fold_nel(v: &Json) -> Json {
+    fn fold(s: &str) -> String {
+        if !s.contains('\u{85}') {
+            return s.to_string();
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        while i < chars.len() {
+            // A run of blanks and NELs holding at least one NEL folds.
+            let mut j = i;
+            let mut breaks = 0;
+            while j < chars.len() && matches!(chars[j], ' ' | '\t' | '\u{85}') {
+                if chars[j] == '\u{85}' {
+                    breaks += 1;
+                }
+                j += 1;
+            }
+            if j == i {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            if breaks == 0 {
+                out.extend(&chars[i..j]);
+            } else if breaks == 1 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks - 1));
+            }
+            i = j;
+        }
+        out
+    }
+    match v {
+        Json::String(s) => Json::String(fold(s)),
+        Json::Array(a) => Json::Array(a.iter().map(fold_nel).collect()),
+        Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (fold(k), fold_nel(x))).collect()),
+        _ => v.clone(),
+    }
 }
 
 /// A Go value as JSON, for showing an input set.
