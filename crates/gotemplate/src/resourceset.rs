@@ -991,6 +991,68 @@ pub fn value_to_json(v: &Value) -> Json {
 mod tests {
     use super::*;
 
+    fn inline(sets: serde_json::Value) -> Combined {
+        let rset = Provider::resource_set(&serde_json::json!({
+            "metadata": {"name": "rs", "namespace": "ns"},
+            "spec": {"inputs": sets},
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        combine(&rset, &[], Strategy::Flatten).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn build_attributes_objects_to_input_sets() {
+        let spec = serde_json::json!({
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "shared", "namespace": "ns"}}],
+            "resourcesTemplate": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-<< inputs.id >>\n  namespace: ns\n  annotations:\n    fluxcd.controlplane.io/reconcile: << if eq inputs.id 3 >>disabled<< else >>enabled<< end >>\n",
+        });
+        let combined = inline(serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}]));
+        let b = build(&spec, &combined).unwrap_or_else(|e| panic!("{e}"));
+        let objects: Vec<&Object> = b.objects().collect();
+        assert_eq!(objects.len(), 3);
+        assert_eq!(objects[0].source, Source::Resources(0));
+        assert_eq!(objects[0].inputs, vec![0, 1, 2]);
+        assert_eq!(objects[1].inputs, vec![0]);
+        assert_eq!(objects[2].inputs, vec![1]);
+        let reasons: Vec<(Option<usize>, DropReason)> = b.steps[0]
+            .dropped
+            .iter()
+            .map(|d| (d.input, d.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (Some(1), DropReason::Duplicate),
+                (Some(2), DropReason::Duplicate),
+                (Some(2), DropReason::Disabled),
+            ]
+        );
+    }
+
+    #[test]
+    fn inputs_from_without_inputs_builds_nothing() {
+        let spec = serde_json::json!({"inputsFrom": [{"name": "p"}],
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]});
+        assert_eq!(build(&spec, &[]), Ok(Build::default()));
+        assert_eq!(
+            build_from_spec(&spec, &[]).map(|b| b.objects().count()),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn steps_reject_a_resource_defined_twice() {
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "ns"}});
+        let spec = serde_json::json!({"steps": [
+            {"name": "one", "resources": [cm]}, {"name": "two", "resources": [cm]}]});
+        assert_eq!(
+            build(&spec, &inline(serde_json::json!([{}]))).map_err(|e| e.0),
+            Err("duplicate resource ConfigMap/ns/a in step \"two\", already defined in step \"one\"".to_string())
+        );
+    }
+
     #[test]
     fn adler32_matches_go() {
         // hash/adler32 of "Wikipedia" is 0x11E60398.
