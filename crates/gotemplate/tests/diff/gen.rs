@@ -323,11 +323,9 @@ impl G<'_> {
                         }
                     }
                     6 => {
-                        let (x, y, s) = (
-                            go_string_literal(*self.r.pick(REGEXES)),
-                            a(self, T::Str),
-                            a(self, T::Str),
-                        );
+                        let pattern: &str = self.r.pick(REGEXES);
+                        let (x, y, s) =
+                            (go_string_literal(pattern), a(self, T::Str), a(self, T::Str));
                         let f = *self.r.pick(&["replace", "regexReplaceAllLiteral"]);
                         format!("({f} {x} {y} {s})")
                     }
@@ -836,7 +834,7 @@ pub fn random_template(r: &mut Rng) -> String {
     let mut head = String::new();
     for d in 0..g.r.below(3) {
         let name = format!("d{d}");
-        let body = g.item().replace("inputs", "inputs");
+        let body = g.item();
         if g.r.chance(50) {
             head.push_str(&format!(
                 "<<- define \"{name}\" >>\n- << . | toJson >>{body}\n<<- end >>\n"
