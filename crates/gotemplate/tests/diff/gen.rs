@@ -323,7 +323,7 @@ impl G<'_> {
                         }
                     }
                     6 => {
-                        let pattern: &str = self.r.pick(REGEXES);
+                        let pattern = *self.r.pick(REGEXES);
                         let (x, y, s) =
                             (go_string_literal(pattern), a(self, T::Str), a(self, T::Str));
                         let f = *self.r.pick(&["replace", "regexReplaceAllLiteral"]);
