@@ -822,6 +822,42 @@ impl G<'_> {
 
 /// A random `resourcesTemplate`: one ConfigMap-like object per input set whose `out` list the
 /// generated statements fill.
+/// A random spec: a `resourcesTemplate` and, now and then, a `resources` item whose string
+/// values hold actions (the JSON-to-YAML path of the operator).
+pub fn random_spec(r: &mut Rng) -> Json {
+    let template = random_template(r);
+    if !r.chance(25) {
+        return json!({"resourcesTemplate": template});
+    }
+    let mut g = G {
+        r,
+        vars: Vec::new(),
+        depth: 0,
+        nvars: 0,
+        defines: Vec::new(),
+        avoid_known: std::env::var_os("KP_DIFF_KNOWN").is_none(),
+    };
+    let mut data = Map::new();
+    for k in 0..1 + g.r.below(3) {
+        let value = if g.r.chance(20) {
+            let t = *g.r.pick(&[T::Int, T::Bool]);
+            format!("<< {} >>", g.head(t))
+        } else {
+            format!("<< {} | toJson >>", g.head(T::Any))
+        };
+        data.insert(format!("k{k}"), Json::String(value));
+    }
+    json!({
+        "resourcesTemplate": template,
+        "resources": [{
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "r<< inputs.n >>", "namespace": "default"},
+            "data": data,
+        }],
+    })
+}
+
 pub fn random_template(r: &mut Rng) -> String {
     let mut g = G {
         r,
@@ -858,12 +894,12 @@ pub fn random_template(r: &mut Rng) -> String {
     )
 }
 
-fn rset(template: &str) -> Json {
+fn rset(spec: &Json) -> Json {
     json!({
         "apiVersion": "fluxcd.controlplane.io/v1",
         "kind": "ResourceSet",
         "metadata": {"name": "gen", "namespace": "default"},
-        "spec": {"resourcesTemplate": template},
+        "spec": spec,
     })
 }
 
@@ -911,9 +947,9 @@ pub fn run(bin: &Path) {
                     // Each batch has its own stream, so a run is the same whatever the threads.
                     let mut r = Rng::new(seed ^ (b as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
                     let n = PER_RSET.min(cases - b * PER_RSET);
-                    let template = random_template(&mut r);
+                    let spec = random_spec(&mut r);
                     let inputs = random_inputs(&mut r, n);
-                    batch(bin, &template, &inputs, b, &tally);
+                    batch(bin, &spec, &inputs, b, &tally);
                 }
             });
         }
@@ -953,13 +989,13 @@ pub fn run(bin: &Path) {
     );
 }
 
-fn batch(bin: &Path, template: &str, inputs: &Json, b: usize, tally: &Tally) {
+fn batch(bin: &Path, spec: &Json, inputs: &Json, b: usize, tally: &Tally) {
     if std::env::var_os("KP_DIFF_TRACE").is_some() {
-        println!("batch {b} starts:\n{template}");
+        println!("batch {b} starts:\n{spec:#}");
     }
     let sets = inputs.as_array().cloned().unwrap_or_default();
     tally.cases.fetch_add(sets.len(), Ordering::Relaxed);
-    let rs = rset(template);
+    let rs = rset(spec);
     let cli = run_cli(bin, &rs, Some(inputs));
     tally.cli_calls.fetch_add(1, Ordering::Relaxed);
     if cli.is_err() {
