@@ -151,6 +151,103 @@ pub fn inline_inputs(list: &Json) -> Result<Vec<JsonMap<String, Json>>, Error> {
     }
 }
 
+/// Where `spec.inputs` (or an inputs file) is not a list of objects: the JSON kind found and
+/// whether it is a list item (Go's `v1.ResourceSetInput`) or the whole (`[]v1.ResourceSetInput`).
+fn inputs_shape_error(list: &Json) -> Option<(&'static str, &'static str)> {
+    match list {
+        Json::Null => None,
+        Json::Array(items) => items
+            .iter()
+            .find(|i| !matches!(i, Json::Object(_) | Json::Null))
+            .map(|i| (json_kind(i), "v1.ResourceSetInput")),
+        other => Some((json_kind(other), "[]v1.ResourceSetInput")),
+    }
+}
+
+/// A typed string field as `sigs.k8s.io/yaml` decodes it: a number or a bool where a Go
+/// string is expected becomes its text (floats as `strconv.FormatFloat(f, 'g', -1, 32)`).
+fn go_string(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (None, Some(u), _) => u.to_string(),
+            (None, None, Some(f)) => format_g32(f),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// Go's `%g` of a float32 with the shortest precision: exponent form when the decimal
+/// exponent is below -4 or at least 6 (`e+06`, two exponent digits at least).
+fn format_g32(f: f64) -> String {
+    let f = f as f32;
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, as Go's -1 precision does.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    format!("{f}")
+}
+
+/// The string fields the CLI decodes into Go strings, coerced as it coerces them.
+fn coerce_string_fields(manifest: &mut JsonMap<String, Json>) {
+    fn at(v: &mut Json, key: &str) {
+        if let Some(x) = v.get_mut(key)
+            && !x.is_string()
+            && let Some(s) = go_string(x)
+        {
+            *x = Json::String(s);
+        }
+    }
+    fn values(v: Option<&mut Json>) {
+        if let Some(Json::Object(m)) = v {
+            for x in m.values_mut() {
+                if !x.is_string()
+                    && let Some(s) = go_string(x)
+                {
+                    *x = Json::String(s);
+                }
+            }
+        }
+    }
+    if let Some(meta) = manifest.get_mut("metadata") {
+        at(meta, "name");
+        at(meta, "namespace");
+    }
+    let Some(spec) = manifest.get_mut("spec") else {
+        return;
+    };
+    at(spec, "resourcesTemplate");
+    if let Some(st) = spec.get_mut("inputStrategy") {
+        at(st, "name");
+    }
+    if let Some(cm) = spec.get_mut("commonMetadata") {
+        values(cm.get_mut("labels"));
+        values(cm.get_mut("annotations"));
+    }
+    if let Some(Json::Array(steps)) = spec.get_mut("steps") {
+        for step in steps {
+            at(step, "name");
+            at(step, "resourcesTemplate");
+        }
+    }
+}
+
 fn json_kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
@@ -834,6 +931,16 @@ pub fn cli_equivalent(
             ));
         }
     };
+    coerce_string_fields(&mut manifest);
+    if let Some((kind, ty)) = manifest
+        .get("spec")
+        .and_then(|s| s.get("inputs"))
+        .and_then(inputs_shape_error)
+    {
+        return Err(format!(
+            "error parsing ResourceSet: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go struct field ResourceSetSpec.spec.inputs of type {ty}"
+        ));
+    }
     let meta = manifest.get("metadata");
     let get = |k: &str| {
         meta.and_then(|m| m.get(k))
@@ -859,6 +966,11 @@ pub fn cli_equivalent(
         .is_some_and(|a| !a.is_empty());
     if has_inputs_from && inputs_file.is_none() {
         return Err("ResourceSet has '.spec.inputsFrom', please provide the inputs with --inputs-from or --inputs-from-provider".into());
+    }
+    if let Some((kind, ty)) = inputs_file.and_then(inputs_shape_error) {
+        return Err(format!(
+            "error parsing inputs file: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type {ty}"
+        ));
     }
     if let (Some(file), Json::Object(spec)) = (inputs_file, &mut *spec) {
         spec.insert("inputs".to_string(), normalize_numbers(file));
