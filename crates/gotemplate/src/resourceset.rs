@@ -404,6 +404,24 @@ pub fn input_id(s: &str) -> String {
     adler32(s.as_bytes()).to_string()
 }
 
+/// A Static ResourceSetInputProvider as the CLI loads it from a file: its default values
+/// with `id` set to [`input_id`] of its name (a cluster would use its UID), one input set.
+pub fn static_provider(
+    name: &str,
+    namespace: &str,
+    default_values: &JsonMap<String, Json>,
+) -> Provider {
+    let mut set = default_values.clone();
+    set.insert("id".to_string(), Json::String(input_id(name)));
+    Provider {
+        api_version: API_VERSION.to_string(),
+        kind: "ResourceSetInputProvider".to_string(),
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        inputs: vec![set],
+    }
+}
+
 /// `NormalizeKeyForTemplate`: lower case; spaces and punctuation separate words; anything
 /// else outside `[a-z0-9]` is dropped; words joined by `_`.
 pub fn normalize_key_for_template(key: &str) -> String {
@@ -920,6 +938,16 @@ pub fn cli_equivalent(
     rset_manifest: &Json,
     inputs_file: Option<&Json>,
 ) -> Result<Vec<Json>, String> {
+    cli_equivalent_with_providers(rset_manifest, inputs_file, &[])
+}
+
+/// [`cli_equivalent`] with input providers, as `--inputs-from-provider` gives them once the
+/// CLI has matched them to `spec.inputsFrom` (see [`static_provider`]).
+pub fn cli_equivalent_with_providers(
+    rset_manifest: &Json,
+    inputs_file: Option<&Json>,
+    providers: &[Provider],
+) -> Result<Vec<Json>, String> {
     let manifest = normalize_numbers(rset_manifest);
     let mut manifest = match manifest {
         Json::Object(m) => m,
@@ -964,7 +992,7 @@ pub fn cli_equivalent(
         .get("inputsFrom")
         .and_then(Json::as_array)
         .is_some_and(|a| !a.is_empty());
-    if has_inputs_from && inputs_file.is_none() {
+    if has_inputs_from && inputs_file.is_none() && providers.is_empty() {
         return Err("ResourceSet has '.spec.inputsFrom', please provide the inputs with --inputs-from or --inputs-from-provider".into());
     }
     if let Some((kind, ty)) = inputs_file.and_then(inputs_shape_error) {
@@ -982,7 +1010,7 @@ pub fn cli_equivalent(
     let strategy =
         Strategy::from_spec(&spec).map_err(|e| format!("error combining inputs: {e}"))?;
     let combined =
-        combine(&rset, &[], strategy).map_err(|e| format!("error combining inputs: {e}"))?;
+        combine(&rset, providers, strategy).map_err(|e| format!("error combining inputs: {e}"))?;
     let built = build_from_spec(&spec, &combined).map_err(|e| e.to_string())?;
 
     let mut objects: Vec<JsonMap<String, Json>> =

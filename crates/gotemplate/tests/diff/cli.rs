@@ -98,6 +98,16 @@ fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
 
 /// `flux-operator build rset -f RSET [--inputs-from INPUTS]`, its stdout read back as data.
 pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
+    run_cli_with(bin, rset, inputs, None)
+}
+
+/// As [`run_cli`], with `--inputs-from-provider` given these provider manifests.
+pub fn run_cli_with(
+    bin: &Path,
+    rset: &Json,
+    inputs: Option<&Json>,
+    providers: Option<&[Json]>,
+) -> Outcome {
     let base = scratch();
     let rset_path = base.with_extension("rset.json");
     std::fs::write(&rset_path, rset.to_string()).expect("write rset");
@@ -112,6 +122,12 @@ pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
         std::fs::write(&inputs_path, inputs.to_string()).expect("write inputs");
         cmd.arg("--inputs-from").arg(&inputs_path);
     }
+    let providers_path = base.with_extension("providers.yaml");
+    if let Some(providers) = providers {
+        let docs: Vec<String> = providers.iter().map(|p| format!("---\n{p}\n")).collect();
+        std::fs::write(&providers_path, docs.concat()).expect("write providers");
+        cmd.arg("--inputs-from-provider").arg(&providers_path);
+    }
     let out = match output_within(cmd, CLI_TIMEOUT) {
         Some(out) => out,
         None => {
@@ -123,6 +139,7 @@ pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
     };
     let _ = std::fs::remove_file(&rset_path);
     let _ = std::fs::remove_file(&inputs_path);
+    let _ = std::fs::remove_file(&providers_path);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let msg = stderr.trim_end_matches('\n');
