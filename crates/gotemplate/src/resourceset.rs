@@ -151,6 +151,103 @@ pub fn inline_inputs(list: &Json) -> Result<Vec<JsonMap<String, Json>>, Error> {
     }
 }
 
+/// Where `spec.inputs` (or an inputs file) is not a list of objects: the JSON kind found and
+/// whether it is a list item (Go's `v1.ResourceSetInput`) or the whole (`[]v1.ResourceSetInput`).
+fn inputs_shape_error(list: &Json) -> Option<(&'static str, &'static str)> {
+    match list {
+        Json::Null => None,
+        Json::Array(items) => items
+            .iter()
+            .find(|i| !matches!(i, Json::Object(_) | Json::Null))
+            .map(|i| (json_kind(i), "v1.ResourceSetInput")),
+        other => Some((json_kind(other), "[]v1.ResourceSetInput")),
+    }
+}
+
+/// A typed string field as `sigs.k8s.io/yaml` decodes it: a number or a bool where a Go
+/// string is expected becomes its text (floats as `strconv.FormatFloat(f, 'g', -1, 32)`).
+fn go_string(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (None, Some(u), _) => u.to_string(),
+            (None, None, Some(f)) => format_g32(f),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// Go's `%g` of a float32 with the shortest precision: exponent form when the decimal
+/// exponent is below -4 or at least 6 (`e+06`, two exponent digits at least).
+fn format_g32(f: f64) -> String {
+    let f = f as f32;
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    // Rust's `{:e}` gives the shortest digits that round-trip, as Go's -1 precision does.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    format!("{f}")
+}
+
+/// The string fields the CLI decodes into Go strings, coerced as it coerces them.
+fn coerce_string_fields(manifest: &mut JsonMap<String, Json>) {
+    fn at(v: &mut Json, key: &str) {
+        if let Some(x) = v.get_mut(key)
+            && !x.is_string()
+            && let Some(s) = go_string(x)
+        {
+            *x = Json::String(s);
+        }
+    }
+    fn values(v: Option<&mut Json>) {
+        if let Some(Json::Object(m)) = v {
+            for x in m.values_mut() {
+                if !x.is_string()
+                    && let Some(s) = go_string(x)
+                {
+                    *x = Json::String(s);
+                }
+            }
+        }
+    }
+    if let Some(meta) = manifest.get_mut("metadata") {
+        at(meta, "name");
+        at(meta, "namespace");
+    }
+    let Some(spec) = manifest.get_mut("spec") else {
+        return;
+    };
+    at(spec, "resourcesTemplate");
+    if let Some(st) = spec.get_mut("inputStrategy") {
+        at(st, "name");
+    }
+    if let Some(cm) = spec.get_mut("commonMetadata") {
+        values(cm.get_mut("labels"));
+        values(cm.get_mut("annotations"));
+    }
+    if let Some(Json::Array(steps)) = spec.get_mut("steps") {
+        for step in steps {
+            at(step, "name");
+            at(step, "resourcesTemplate");
+        }
+    }
+}
+
 fn json_kind(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
@@ -305,6 +402,24 @@ pub fn adler32(data: &[u8]) -> u32 {
 /// The operator's `inputs.ID`: what the CLI sets as a static provider's `id`.
 pub fn input_id(s: &str) -> String {
     adler32(s.as_bytes()).to_string()
+}
+
+/// A Static ResourceSetInputProvider as the CLI loads it from a file: its default values
+/// with `id` set to [`input_id`] of its name (a cluster would use its UID), one input set.
+pub fn static_provider(
+    name: &str,
+    namespace: &str,
+    default_values: &JsonMap<String, Json>,
+) -> Provider {
+    let mut set = default_values.clone();
+    set.insert("id".to_string(), Json::String(input_id(name)));
+    Provider {
+        api_version: API_VERSION.to_string(),
+        kind: "ResourceSetInputProvider".to_string(),
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        inputs: vec![set],
+    }
 }
 
 /// `NormalizeKeyForTemplate`: lower case; spaces and punctuation separate words; anything
@@ -823,6 +938,16 @@ pub fn cli_equivalent(
     rset_manifest: &Json,
     inputs_file: Option<&Json>,
 ) -> Result<Vec<Json>, String> {
+    cli_equivalent_with_providers(rset_manifest, inputs_file, &[])
+}
+
+/// [`cli_equivalent`] with input providers, as `--inputs-from-provider` gives them once the
+/// CLI has matched them to `spec.inputsFrom` (see [`static_provider`]).
+pub fn cli_equivalent_with_providers(
+    rset_manifest: &Json,
+    inputs_file: Option<&Json>,
+    providers: &[Provider],
+) -> Result<Vec<Json>, String> {
     let manifest = normalize_numbers(rset_manifest);
     let mut manifest = match manifest {
         Json::Object(m) => m,
@@ -834,6 +959,16 @@ pub fn cli_equivalent(
             ));
         }
     };
+    coerce_string_fields(&mut manifest);
+    if let Some((kind, ty)) = manifest
+        .get("spec")
+        .and_then(|s| s.get("inputs"))
+        .and_then(inputs_shape_error)
+    {
+        return Err(format!(
+            "error parsing ResourceSet: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go struct field ResourceSetSpec.spec.inputs of type {ty}"
+        ));
+    }
     let meta = manifest.get("metadata");
     let get = |k: &str| {
         meta.and_then(|m| m.get(k))
@@ -857,8 +992,13 @@ pub fn cli_equivalent(
         .get("inputsFrom")
         .and_then(Json::as_array)
         .is_some_and(|a| !a.is_empty());
-    if has_inputs_from && inputs_file.is_none() {
+    if has_inputs_from && inputs_file.is_none() && providers.is_empty() {
         return Err("ResourceSet has '.spec.inputsFrom', please provide the inputs with --inputs-from or --inputs-from-provider".into());
+    }
+    if let Some((kind, ty)) = inputs_file.and_then(inputs_shape_error) {
+        return Err(format!(
+            "error parsing inputs file: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type {ty}"
+        ));
     }
     if let (Some(file), Json::Object(spec)) = (inputs_file, &mut *spec) {
         spec.insert("inputs".to_string(), normalize_numbers(file));
@@ -870,7 +1010,7 @@ pub fn cli_equivalent(
     let strategy =
         Strategy::from_spec(&spec).map_err(|e| format!("error combining inputs: {e}"))?;
     let combined =
-        combine(&rset, &[], strategy).map_err(|e| format!("error combining inputs: {e}"))?;
+        combine(&rset, providers, strategy).map_err(|e| format!("error combining inputs: {e}"))?;
     let built = build_from_spec(&spec, &combined).map_err(|e| e.to_string())?;
 
     let mut objects: Vec<JsonMap<String, Json>> =
@@ -892,7 +1032,80 @@ pub fn cli_equivalent(
     .into_iter()
     .collect();
     set_common_metadata(&mut objects, &owner, &BTreeMap::new());
-    Ok(objects.into_iter().map(Json::Object).collect())
+    if objects
+        .iter()
+        .any(|o| o.iter().any(|(k, v)| !yaml_printable(k, v)))
+    {
+        return Err("error marshalling object: yaml: control characters are not allowed".into());
+    }
+    Ok(objects
+        .into_iter()
+        .map(|o| fold_nel(&Json::Object(o)))
+        .collect())
+}
+
+/// Whether the CLI can print this: `sigs.k8s.io/yaml.Marshal` writes JSON (escaping only
+/// what JSON must) and re-reads it with go-yaml, whose reader refuses DEL, the C1 controls
+/// but NEL, and U+FFFE/U+FFFF.
+fn yaml_printable(key: &str, v: &Json) -> bool {
+    let ok = |s: &str| {
+        !s.chars().any(
+            |c| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}'),
+        )
+    };
+    ok(key)
+        && match v {
+            Json::String(s) => ok(s),
+            Json::Array(a) => a.iter().all(|x| yaml_printable("", x)),
+            Json::Object(m) => m.iter().all(|(k, x)| yaml_printable(k, x)),
+            _ => true,
+        }
+}
+
+/// What the CLI's printing does to a NEL (U+0085) in a string: JSON leaves it raw and
+/// go-yaml, re-reading that JSON, takes it for a YAML 1.1 line break inside a double-quoted
+/// scalar and folds it: one break (with the blanks around it) is a space, `n` breaks are
+/// `n - 1` newlines.
+fn fold_nel(v: &Json) -> Json {
+    fn fold(s: &str) -> String {
+        if !s.contains('\u{85}') {
+            return s.to_string();
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = String::with_capacity(s.len());
+        let mut i = 0;
+        while i < chars.len() {
+            // A run of blanks and NELs holding at least one NEL folds.
+            let mut j = i;
+            let mut breaks = 0;
+            while j < chars.len() && matches!(chars[j], ' ' | '\t' | '\u{85}') {
+                if chars[j] == '\u{85}' {
+                    breaks += 1;
+                }
+                j += 1;
+            }
+            if j == i {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            if breaks == 0 {
+                out.extend(&chars[i..j]);
+            } else if breaks == 1 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks - 1));
+            }
+            i = j;
+        }
+        out
+    }
+    match v {
+        Json::String(s) => Json::String(fold(s)),
+        Json::Array(a) => Json::Array(a.iter().map(fold_nel).collect()),
+        Json::Object(m) => Json::Object(m.iter().map(|(k, x)| (fold(k), fold_nel(x))).collect()),
+        _ => v.clone(),
+    }
 }
 
 /// A Go value as JSON, for showing an input set.
@@ -917,6 +1130,68 @@ pub fn value_to_json(v: &Value) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn inline(sets: serde_json::Value) -> Combined {
+        let rset = Provider::resource_set(&serde_json::json!({
+            "metadata": {"name": "rs", "namespace": "ns"},
+            "spec": {"inputs": sets},
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        combine(&rset, &[], Strategy::Flatten).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn build_attributes_objects_to_input_sets() {
+        let spec = serde_json::json!({
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "shared", "namespace": "ns"}}],
+            "resourcesTemplate": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-<< inputs.id >>\n  namespace: ns\n  annotations:\n    fluxcd.controlplane.io/reconcile: << if eq inputs.id 3 >>disabled<< else >>enabled<< end >>\n",
+        });
+        let combined = inline(serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}]));
+        let b = build(&spec, &combined).unwrap_or_else(|e| panic!("{e}"));
+        let objects: Vec<&Object> = b.objects().collect();
+        assert_eq!(objects.len(), 3);
+        assert_eq!(objects[0].source, Source::Resources(0));
+        assert_eq!(objects[0].inputs, vec![0, 1, 2]);
+        assert_eq!(objects[1].inputs, vec![0]);
+        assert_eq!(objects[2].inputs, vec![1]);
+        let reasons: Vec<(Option<usize>, DropReason)> = b.steps[0]
+            .dropped
+            .iter()
+            .map(|d| (d.input, d.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (Some(1), DropReason::Duplicate),
+                (Some(2), DropReason::Duplicate),
+                (Some(2), DropReason::Disabled),
+            ]
+        );
+    }
+
+    #[test]
+    fn inputs_from_without_inputs_builds_nothing() {
+        let spec = serde_json::json!({"inputsFrom": [{"name": "p"}],
+            "resources": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]});
+        assert_eq!(build(&spec, &[]), Ok(Build::default()));
+        assert_eq!(
+            build_from_spec(&spec, &[]).map(|b| b.objects().count()),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn steps_reject_a_resource_defined_twice() {
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "a", "namespace": "ns"}});
+        let spec = serde_json::json!({"steps": [
+            {"name": "one", "resources": [cm]}, {"name": "two", "resources": [cm]}]});
+        assert_eq!(
+            build(&spec, &inline(serde_json::json!([{}]))).map_err(|e| e.0),
+            Err("duplicate resource ConfigMap/ns/a in step \"two\", already defined in step \"one\"".to_string())
+        );
+    }
 
     #[test]
     fn adler32_matches_go() {

@@ -1,7 +1,9 @@
 //! Running the CLI and comparing its outcome with ours.
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
@@ -54,8 +56,58 @@ fn scratch() -> PathBuf {
     dir.join(format!("{}", N.fetch_add(1, Ordering::Relaxed)))
 }
 
+/// A generated template can make the CLI loop (ranging over a huge number): such a call is
+/// ended and reported instead of hanging the suite.
+const CLI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The process's output, or none when it ran past `limit` (it is then killed).
+fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run flux-operator");
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("stderr")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for flux-operator") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    Some(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
 /// `flux-operator build rset -f RSET [--inputs-from INPUTS]`, its stdout read back as data.
 pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
+    run_cli_with(bin, rset, inputs, None)
+}
+
+/// As [`run_cli`], with `--inputs-from-provider` given these provider manifests.
+pub fn run_cli_with(
+    bin: &Path,
+    rset: &Json,
+    inputs: Option<&Json>,
+    providers: Option<&[Json]>,
+) -> Outcome {
     let base = scratch();
     let rset_path = base.with_extension("rset.json");
     std::fs::write(&rset_path, rset.to_string()).expect("write rset");
@@ -70,9 +122,24 @@ pub fn run_cli(bin: &Path, rset: &Json, inputs: Option<&Json>) -> Outcome {
         std::fs::write(&inputs_path, inputs.to_string()).expect("write inputs");
         cmd.arg("--inputs-from").arg(&inputs_path);
     }
-    let out = cmd.output().expect("run flux-operator");
+    let providers_path = base.with_extension("providers.yaml");
+    if let Some(providers) = providers {
+        let docs: Vec<String> = providers.iter().map(|p| format!("---\n{p}\n")).collect();
+        std::fs::write(&providers_path, docs.concat()).expect("write providers");
+        cmd.arg("--inputs-from-provider").arg(&providers_path);
+    }
+    let out = match output_within(cmd, CLI_TIMEOUT) {
+        Some(out) => out,
+        None => {
+            return Outcome::Error(format!(
+                "the CLI did not finish within {}s",
+                CLI_TIMEOUT.as_secs()
+            ));
+        }
+    };
     let _ = std::fs::remove_file(&rset_path);
     let _ = std::fs::remove_file(&inputs_path);
+    let _ = std::fs::remove_file(&providers_path);
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let msg = stderr.trim_end_matches('\n');
@@ -106,6 +173,9 @@ pub fn parse_documents(text: &str) -> Result<Vec<Json>, String> {
             // go-yaml v2 writes a `<<` key plain; it is data here, not a merge.
             let mut options = serde_saphyr::Options::default();
             options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
+            // go-yaml v2 writes a string like `22e69687` plain (as a float it overflows);
+            // YAML 1.2 reads it as infinity, which becomes null here and `same` allows for.
+            options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
             let v: Json =
                 serde_saphyr::from_str_with_options(cur, options).map_err(|e| e.to_string())?;
             docs.push(v);
@@ -152,6 +222,8 @@ fn json_eq(cli: &Json, ours: &Json) -> bool {
         (Json::Number(_), Json::String(s)) => {
             s.starts_with("0o") && serde_saphyr::from_str::<Json>(s).ok().as_ref() == Some(cli)
         }
+        // A plain float-looking string too large for a float (see `parse_documents`).
+        (Json::Null, Json::String(s)) => s.parse::<f64>().is_ok_and(f64::is_infinite),
         (Json::Array(a), Json::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_eq(x, y))
         }

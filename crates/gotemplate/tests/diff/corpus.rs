@@ -144,7 +144,15 @@ fn check(bin: &Path, case: &Case) -> Option<String> {
             &cli,
             &ours,
         )),
-        (Some(_), false) => None,
+        (Some(reason), false) => {
+            if std::env::var_os("KP_DIFF_SHOW_KNOWN").is_some() {
+                println!(
+                    "known divergence ({reason}):\n{}",
+                    report(&case.name, &case.rset, case.inputs.as_ref(), &cli, &ours)
+                );
+            }
+            None
+        }
         (Some(reason), true) => Some(format!(
             "marked known_divergence ({reason}) but now agrees: remove the mark"
         )),
