@@ -195,9 +195,13 @@ fn print(sets: &[RenderedSet], format: LocalOutput) -> Result<()> {
                     .map(|e| e.objects.len())
                     .sum::<usize>()
                     + set.shared.len();
+                let plural = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
                 crate::safe_println!(
-                    "# ResourceSet {label}: {} environments, {count} objects",
-                    set.environments.len()
+                    "# ResourceSet {label}: {}, {}",
+                    plural(set.environments.len(), "environment", "environments"),
+                    plural(count, "object", "objects")
                 );
                 for env in &set.environments {
                     crate::safe_println!("# environment {}", sanitize::line(&env.name));
