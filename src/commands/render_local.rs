@@ -352,6 +352,13 @@ pub async fn run_file(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode
     session.all_namespaces = false;
     let snapshot = read::fetch(&session).await?;
     let catalog = environments::build(&snapshot, &environments::PodProblems::new());
+    // What is applied is the cluster's ResourceSet's: its inventory is what `--diff` compares with.
+    if let Some(live) = snapshot.resource_sets.iter().find(|r| {
+        r.metadata.namespace() == rset.metadata.namespace()
+            && r.metadata.name() == rset.metadata.name()
+    }) {
+        rset.status = live.status.clone();
+    }
     run_one(&session, &snapshot, &catalog, &rset, args, None).await
 }
 
