@@ -708,21 +708,25 @@ fn build_step(yaml_template: &str, templates: &[Json], combined: &[Value]) -> Re
         };
         let text = yaml::json_to_yaml(tmpl);
         let tp = parse(&text).map_err(|e| wrap(format!("failed to parse template: {e}")))?;
-        let render = |set: &Value| -> Result<JsonMap<String, Json>, String> {
-            let out = tp
-                .execute(&nil, set)
-                .map_err(|e| format!("failed to execute template: {e}"))?;
-            yaml::read_object(&out).map_err(|e| format!("failed to read object: {e}"))
+        let execute = |set: &Value| -> Result<String, String> {
+            tp.execute(&nil, set)
+                .map_err(|e| format!("failed to execute template: {e}"))
+        };
+        let read = |out: &String| {
+            yaml::read_object(out).map_err(|e| format!("failed to read object: {e}"))
         };
         if combined.is_empty() {
             // The operator neither excludes nor deduplicates here.
-            let object = render(&no_inputs).map_err(wrap)?;
+            let object = execute(&no_inputs).and_then(|t| read(&t)).map_err(wrap)?;
             c.add(object, Source::Resources(i), None, false);
             continue;
         }
-        for (n, set) in combined.iter().enumerate() {
-            let object = render(set).map_err(wrap)?;
-            c.add(object, Source::Resources(i), Some(n), true);
+        // Templates execute in the operator's order (a `set` on an input set is seen by the
+        // templates after it); reading the rendered YAML back, most of the cost, is pure and runs
+        // on every core. The first error in the operator's order is the one reported.
+        let texts = executed(combined, &execute);
+        for (n, object) in read_all(texts, &read).into_iter().enumerate() {
+            c.add(object.map_err(wrap)?, Source::Resources(i), Some(n), true);
         }
     }
 
@@ -736,31 +740,96 @@ fn build_step(yaml_template: &str, templates: &[Json], combined: &[Value]) -> Re
         };
         let tp = parse(yaml_template)
             .map_err(|e| wrap(format!("failed to parse multi-doc YAML template: {e}")))?;
-        let render = |set: &Value| -> Result<Vec<JsonMap<String, Json>>, String> {
-            let out = tp
-                .execute(&nil, set)
-                .map_err(|e| format!("failed to execute multi-doc YAML template: {e}"))?;
-            yaml::read_objects(&out)
+        let execute = |set: &Value| -> Result<String, String> {
+            tp.execute(&nil, set)
+                .map_err(|e| format!("failed to execute multi-doc YAML template: {e}"))
+        };
+        let read = |out: &String| {
+            yaml::read_objects(out)
                 .map_err(|e| format!("failed to read objects from multi-doc YAML: {e}"))
         };
         // All input sets render before any object is kept, so a later failure wins.
         let mut generated = Vec::new();
         if combined.is_empty() {
-            generated.extend(
-                render(&no_inputs)
-                    .map_err(wrap)?
-                    .into_iter()
-                    .map(|o| (o, None)),
-            );
+            let objects = execute(&no_inputs).and_then(|t| read(&t)).map_err(wrap)?;
+            generated.extend(objects.into_iter().map(|o| (o, None)));
         }
-        for (n, set) in combined.iter().enumerate() {
-            generated.extend(render(set).map_err(wrap)?.into_iter().map(|o| (o, Some(n))));
+        let texts = executed(combined, &execute);
+        for (n, objects) in read_all(texts, &read).into_iter().enumerate() {
+            generated.extend(objects.map_err(wrap)?.into_iter().map(|o| (o, Some(n))));
         }
         for (object, input) in generated {
             c.add(object, Source::ResourcesTemplate, input, true);
         }
     }
     Ok(c.step)
+}
+
+/// Executes the template for every input set in order, stopping at the first failure (what
+/// follows it is never rendered, as in the operator).
+fn executed(
+    combined: &[Value],
+    execute: &impl Fn(&Value) -> Result<String, String>,
+) -> Vec<Result<String, String>> {
+    let mut out = Vec::with_capacity(combined.len());
+    for set in combined {
+        let text = execute(set);
+        let failed = text.is_err();
+        out.push(text);
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+/// `read` of every rendered text, in order, on up to as many threads as there are cores (for
+/// enough texts to be worth it). A failed execution stays the error at its place.
+fn read_all<T: Send>(
+    texts: Vec<Result<String, String>>,
+    read: &(impl Fn(&String) -> Result<T, String> + Sync),
+) -> Vec<Result<T, String>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let one = |t: Result<String, String>| t.and_then(|t| read(&t));
+    if threads < 2 || texts.len() < 64 {
+        return texts.into_iter().map(one).collect();
+    }
+    let size = texts.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Result<String, String>>> = Vec::new();
+    let mut rest = texts.into_iter();
+    loop {
+        let chunk: Vec<_> = rest.by_ref().take(size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let len = chunk.len();
+                (
+                    len,
+                    scope.spawn(move || chunk.into_iter().map(one).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        // A thread that panicked (a bug) fails each of its texts, keeping every place.
+        handles
+            .into_iter()
+            .flat_map(|(len, h)| {
+                h.join().unwrap_or_else(|_| {
+                    (0..len)
+                        .map(|_| Err("reading rendered YAML failed".to_string()))
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 /// `metadata.<field>` as `NestedNullCoercingStringMap` reads it: absent, null, not a map or

@@ -553,7 +553,12 @@ impl G<'_> {
                 }
                 5 => {
                     let (l, m) = (a(self, T::List), a(self, T::List));
-                    format!("(concat {l} {m})")
+                    // Known: concat of empty lists is Go's nil slice (`null` in toJson).
+                    if self.avoid_known {
+                        format!("(concat {l} {m} (list 0))")
+                    } else {
+                        format!("(concat {l} {m})")
+                    }
                 }
                 6 => {
                     let l = a(self, T::List);
