@@ -224,9 +224,26 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
         ..Default::default()
     };
     let v = |k: Kind| k.api().1;
-    let (providers, rsets, mut ks, mut hr, ing, mut routes, svc, deploy, sts) = futures::try_join!(
-        list::<Provider>(session, Kind::Provider, v(Kind::Provider), ns),
-        list::<ResourceSet>(session, Kind::ResourceSet, v(Kind::ResourceSet), ns),
+    // The ResourceSets are rendered (attribution rule 2) as soon as they and the providers are
+    // read, on blocking threads, while the larger LISTs are still on their way.
+    let inputs = async {
+        let (providers, rsets) = futures::try_join!(
+            list::<Provider>(session, Kind::Provider, v(Kind::Provider), ns),
+            list::<ResourceSet>(session, Kind::ResourceSet, v(Kind::ResourceSet), ns),
+        )?;
+        let rendering = match (&providers, &rsets) {
+            (Outcome::Items(p), Outcome::Items(r)) => {
+                let (p, r) = (p.clone(), r.clone());
+                Some(tokio::task::spawn_blocking(move || {
+                    crate::model::render::render_all(&r, &p)
+                }))
+            }
+            _ => None,
+        };
+        Ok::<_, crate::error::Error>((providers, rsets, rendering))
+    };
+    let ((providers, rsets, rendering), mut ks, mut hr, ing, mut routes, svc, deploy, sts) = futures::try_join!(
+        inputs,
         list::<FluxObject>(session, Kind::Kustomization, v(Kind::Kustomization), ns),
         list::<FluxObject>(session, Kind::HelmRelease, v(Kind::HelmRelease), ns),
         list::<Object>(session, Kind::Ingress, v(Kind::Ingress), ns),
@@ -272,6 +289,12 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
                 }),
                 _ => {}
             }
+        }
+    }
+    if let Some(task) = rendering {
+        // A rendering that could not finish (a bug) is simply not ahead: the core renders.
+        if let Ok(renderings) = task.await {
+            snapshot.renderings = renderings;
         }
     }
     snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);

@@ -645,16 +645,31 @@ fn build_set(
         let why = "inputStrategy Permute: attributed by name".to_string();
         (prs, attributed, Some(why))
     } else {
-        let inputs = resolve_inputs(rset, &snapshot.providers);
-        let rendering = render::render(rset, &inputs);
+        let key = (
+            rset.metadata.namespace().to_string(),
+            rset.metadata.name().to_string(),
+        );
+        let ahead = snapshot.renderings.get(&key);
+        let now = match ahead {
+            Some(_) => None,
+            None => Some(render::render(
+                rset,
+                &resolve_inputs(rset, &snapshot.providers),
+            )),
+        };
+        let rendering = ahead.or(now.as_ref());
         let (prs, attributed) = flattened(
             providers,
             &entries,
             &annotations,
             &templates,
-            rendering.as_ref().ok(),
+            rendering.and_then(|r| r.as_ref().ok()),
         );
-        (prs, attributed, rendering.err())
+        (
+            prs,
+            attributed,
+            rendering.and_then(|r| r.as_ref().err().cloned()),
+        )
     };
     let mut shared = Vec::new();
     let mut per_pr: Vec<Vec<(ObjectRef, Rule)>> = vec![Vec::new(); prs.len()];

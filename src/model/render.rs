@@ -280,6 +280,29 @@ fn fresh_id(id: &str) -> String {
     }
 }
 
+/// Every ResourceSet with `inputStrategy: Flatten` rendered with its inputs (those its
+/// `inputsFrom` resolves to among `providers`), by namespace and name: what `environments::build`
+/// would render, done ahead (the reading shell runs it while other LISTs are still in flight).
+pub fn render_all(
+    resource_sets: &[ResourceSet],
+    providers: &[Provider],
+) -> BTreeMap<(String, String), Result<Rendering, String>> {
+    resource_sets
+        .iter()
+        .filter(|r| !crate::model::permute::is_permute(&r.spec))
+        .map(|r| {
+            let inputs = crate::model::environments::resolve_inputs(r, providers);
+            (
+                (
+                    r.metadata.namespace().to_string(),
+                    r.metadata.name().to_string(),
+                ),
+                render(r, &inputs),
+            )
+        })
+        .collect()
+}
+
 /// Group, kind, namespace and name of a rendered object.
 pub fn identity(object: &Map<String, Value>) -> (String, String, String, String) {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();

@@ -159,6 +159,10 @@ pub struct Snapshot {
         crate::model::inventory::ObjectRef,
         crate::model::objects::Meta,
     )>,
+    /// Each ResourceSet rendered with its inputs (by namespace and name), when the reading shell
+    /// rendered them while the other LISTs were still on their way; otherwise the environments
+    /// are built by rendering then.
+    pub renderings: BTreeMap<(String, String), Result<crate::model::render::Rendering, String>>,
 }
 
 impl Snapshot {
