@@ -262,17 +262,15 @@ impl Live {
         let changes = std::mem::take(&mut self.changes);
         let targets = &self.targets;
         // Renderings depend on the ResourceSets and the providers' inputs only: when one of
-        // those changes, the core renders again; a status change elsewhere keeps them.
+        // those changes, they are rendered again once the snapshot is up to date; a status change
+        // elsewhere keeps them.
         let inputs = [Kind::Provider, Kind::ResourceSet];
-        if inputs.iter().any(|k| dirty.contains(k))
+        let rerender = inputs.iter().any(|k| dirty.contains(k))
             || changes.iter().any(|(index, _)| {
                 targets
                     .get(*index)
                     .is_some_and(|t| inputs.contains(&t.kind))
-            })
-        {
-            self.current.renderings.clear();
-        }
+            });
         if dirty.contains(&Kind::Provider) {
             self.current.providers = objects(targets, &[Kind::Provider], |s| match s {
                 Store::Provider(s) => Some(s.state()),
@@ -322,6 +320,12 @@ impl Live {
                 continue;
             }
             apply(&mut self.current, target, &change);
+        }
+        if rerender {
+            self.current.renderings = crate::model::render::render_all(
+                &self.current.resource_sets,
+                &self.current.providers,
+            );
         }
     }
 }

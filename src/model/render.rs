@@ -145,6 +145,35 @@ pub struct Rendering {
     pub probe: Option<Probe>,
 }
 
+impl Rendering {
+    /// Only what attribution reads: each object reduced to its identity (group, kind, namespace,
+    /// name), the objects left out dropped. A rendering kept for `list` then holds a few strings
+    /// per object, not the objects.
+    pub fn identities_only(mut self) -> Rendering {
+        for step in &mut self.build.steps {
+            step.dropped.clear();
+            for o in &mut step.objects {
+                let mut keep = Map::new();
+                for k in ["apiVersion", "kind"] {
+                    if let Some(v) = o.object.get(k) {
+                        keep.insert(k.to_string(), v.clone());
+                    }
+                }
+                let meta = o.object.get("metadata").and_then(Value::as_object);
+                let mut m = Map::new();
+                for k in ["name", "namespace"] {
+                    if let Some(v) = meta.and_then(|m| m.get(k)) {
+                        m.insert(k.to_string(), v.clone());
+                    }
+                }
+                keep.insert("metadata".to_string(), Value::Object(m));
+                o.object = keep;
+            }
+        }
+        self
+    }
+}
+
 /// The made-up PR rendered beside the only real one: its identities, and whether its templates
 /// took the same paths (as many objects from each template as the real PR's). Only then does an
 /// identity the real PR renders and the made-up one does not prove to depend on the PR.
@@ -291,13 +320,13 @@ pub fn render_all(
         .iter()
         .filter(|r| !crate::model::permute::is_permute(&r.spec))
         .map(|r| {
-            let inputs = crate::model::environments::resolve_inputs(r, providers);
+            let inputs = crate::model::objects::resolve_inputs(r, providers);
             (
                 (
                     r.metadata.namespace().to_string(),
                     r.metadata.name().to_string(),
                 ),
-                render(r, &inputs),
+                render(r, &inputs).map(Rendering::identities_only),
             )
         })
         .collect()
