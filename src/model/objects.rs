@@ -797,6 +797,40 @@ pub struct InvolvedObject {
     pub name: String,
 }
 
+/// The providers a ResourceSet's `inputsFrom` resolves to, as the Flux Operator resolves them:
+/// by name or by label selector, in the ResourceSet's namespace, deduplicated.
+pub fn resolve_inputs<'a, P: std::borrow::Borrow<Provider>>(
+    rset: &ResourceSet,
+    providers: &'a [P],
+) -> Vec<&'a Provider> {
+    let ns = &rset.metadata.namespace();
+    let mut out: Vec<&Provider> = Vec::new();
+    for r in &rset.spec.inputs_from {
+        if r.kind
+            .as_deref()
+            .is_some_and(|k| k != "ResourceSetInputProvider")
+        {
+            continue;
+        }
+        let matched: Vec<&Provider> = providers
+            .iter()
+            .map(|p| p.borrow())
+            .filter(|p| &p.metadata.namespace() == ns)
+            .filter(|p| match (&r.name, &r.selector) {
+                (Some(name), _) => p.metadata.name() == name,
+                (None, Some(sel)) => sel.matches(p.metadata.labels()),
+                (None, None) => false,
+            })
+            .collect();
+        for p in matched {
+            if !out.iter().any(|o| o.metadata.name() == p.metadata.name()) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -866,38 +900,4 @@ mod tests {
         assert!(p.status.conditions.is_empty());
         assert_eq!(p.status.exported_inputs.len(), 1);
     }
-}
-
-/// The providers a ResourceSet's `inputsFrom` resolves to, as the Flux Operator resolves them:
-/// by name or by label selector, in the ResourceSet's namespace, deduplicated.
-pub fn resolve_inputs<'a, P: std::borrow::Borrow<Provider>>(
-    rset: &ResourceSet,
-    providers: &'a [P],
-) -> Vec<&'a Provider> {
-    let ns = &rset.metadata.namespace();
-    let mut out: Vec<&Provider> = Vec::new();
-    for r in &rset.spec.inputs_from {
-        if r.kind
-            .as_deref()
-            .is_some_and(|k| k != "ResourceSetInputProvider")
-        {
-            continue;
-        }
-        let matched: Vec<&Provider> = providers
-            .iter()
-            .map(|p| p.borrow())
-            .filter(|p| &p.metadata.namespace() == ns)
-            .filter(|p| match (&r.name, &r.selector) {
-                (Some(name), _) => p.metadata.name() == name,
-                (None, Some(sel)) => sel.matches(p.metadata.labels()),
-                (None, None) => false,
-            })
-            .collect();
-        for p in matched {
-            if !out.iter().any(|o| o.metadata.name() == p.metadata.name()) {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
