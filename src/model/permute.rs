@@ -36,35 +36,10 @@ fn include_empty(spec: &ResourceSetSpec) -> bool {
         == Some(true)
 }
 
-/// The key a source's inputs are nested under: lower case, spaces and punctuation as `_`, other
-/// characters dropped, runs of `_` collapsed and trimmed (`api-prs` → `api_prs`).
+/// The key a source's inputs are nested under (`api-prs` → `api_prs`): the operator's
+/// `NormalizeKeyForTemplate`, as the rendering engine implements it.
 pub fn key(name: &str) -> String {
-    let mapped: String = name
-        .chars()
-        .flat_map(char::to_lowercase)
-        .filter_map(|c| {
-            if c.is_whitespace() || is_punctuation(c) {
-                Some('_')
-            } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                Some(c)
-            } else {
-                None
-            }
-        })
-        .collect();
-    mapped
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("_")
-}
-
-/// Unicode punctuation (general category P): in ASCII without the symbols `$+<=>^`|~`, which are
-/// dropped instead; beyond ASCII what a human would type (Latin-1 marks, dashes, quotes, ellipsis).
-/// Kubernetes names hold only `-` and `.` of these.
-fn is_punctuation(c: char) -> bool {
-    (c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~'))
-        || matches!(c, '\u{00A1}' | '\u{00A7}' | '\u{00AB}' | '\u{00B6}' | '\u{00B7}' | '\u{00BB}' | '\u{00BF}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{2043}' | '\u{2045}'..='\u{2051}' | '\u{2053}'..='\u{205E}')
+    gotemplate::resourceset::normalize_key_for_template(name)
 }
 
 /// One source of input sets.
