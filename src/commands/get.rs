@@ -201,21 +201,18 @@ pub fn detail(
         .resource_sets
         .iter()
         .find(|r| r.metadata.namespace() == env.namespace && r.metadata.name() == env.resource_set);
-    let resource_set_status = rset.map(|r| ResourceSetDetail {
-        ready: find_condition(&r.status.conditions, "Ready").cloned(),
-        last_applied_revision: r.status.last_applied_revision.clone(),
-        history: r.status.history.clone(),
-        shared_objects: catalog
+    let resource_set_status = rset.map(|r| {
+        let set = catalog
             .preview_sets
             .iter()
-            .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name())
-            .map(|s| s.shared_objects.clone())
-            .unwrap_or_default(),
-        not_rendered: catalog
-            .preview_sets
-            .iter()
-            .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name())
-            .and_then(|s| s.not_rendered.clone()),
+            .find(|s| s.namespace == r.metadata.namespace() && s.name == r.metadata.name());
+        ResourceSetDetail {
+            ready: find_condition(&r.status.conditions, "Ready").cloned(),
+            last_applied_revision: r.status.last_applied_revision.clone(),
+            history: r.status.history.clone(),
+            shared_objects: set.map(|s| s.shared_objects.clone()).unwrap_or_default(),
+            not_rendered: set.and_then(|s| s.not_rendered.clone()),
+        }
     });
     let mut depends_on = Vec::new();
     for o in env.objects.iter().filter(|o| o.reference.is_flux_applier()) {

@@ -139,7 +139,7 @@ fn group(
     providers: &[&Provider],
     unit_of: impl Fn(&Origin) -> Option<String>,
     only: Option<&str>,
-) -> (RenderedSet, Option<Rendering>) {
+) -> RenderedSet {
     let mut out = RenderedSet {
         namespace: rset.metadata.namespace().to_string(),
         name: rset.metadata.name().to_string(),
@@ -151,7 +151,7 @@ fn group(
         Ok(r) => r,
         Err(e) => {
             out.error = Some(e);
-            return (out, None);
+            return out;
         }
     };
     let mut by_env: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -173,7 +173,7 @@ fn group(
     if only.is_some() {
         out.shared.clear();
     }
-    (out, Some(rendering))
+    out
 }
 
 fn print(sets: &[RenderedSet], format: LocalOutput) -> Result<()> {
@@ -330,7 +330,7 @@ pub async fn run_file(global: &GlobalArgs, args: &RenderArgs) -> Result<ExitCode
         rset.metadata.namespace = Some(ns);
     }
     let Some(session) = session else {
-        let (set, _) = group(
+        let set = group(
             &rset,
             &[],
             |o| match o {
@@ -414,7 +414,7 @@ pub async fn run_sets(
                 worst = code;
             }
         } else {
-            let (one, _) = render_one(snapshot, catalog, set, &rset, args, only.as_deref());
+            let one = render_one(snapshot, catalog, set, &rset, args, only.as_deref());
             if one.error.is_some() {
                 worst = ExitCode::FAILURE;
             }
@@ -456,7 +456,7 @@ async fn run_one(
         print!("{text}");
         return Ok(code);
     }
-    let (one, _) = render_one(snapshot, catalog, &set, rset, args, only);
+    let one = render_one(snapshot, catalog, &set, rset, args, only);
     let failed = one.error.is_some();
     print(std::slice::from_ref(&one), args.output)?;
     Ok(if failed {
@@ -473,7 +473,7 @@ fn render_one(
     rset: &ResourceSet,
     args: &RenderArgs,
     only: Option<&str>,
-) -> (RenderedSet, Option<Rendering>) {
+) -> RenderedSet {
     // `--inputs` replaces the inputs, as `flux-operator build rset --inputs-from`: no provider's.
     let providers: Vec<&Provider> = if args.inputs.is_some() {
         vec![]
@@ -509,14 +509,13 @@ async fn diff_one(
     only: Option<&str>,
 ) -> Result<(ExitCode, String)> {
     let coded = |message: String| Error::Coded { message, code: 2 };
-    let (one, rendering) = render_one(snapshot, catalog, set, rset, args, only);
+    let one = render_one(snapshot, catalog, set, rset, args, only);
     if let Some(e) = one.error {
         return Err(coded(format!(
             "ResourceSet {}/{} does not render: {}",
             set.namespace, set.name, e
         )));
     }
-    let _ = rendering;
     let mut rendered: Vec<RenderedObject> = Vec::new();
     let mut push = |owner: Owner, o: &Value| {
         if let Value::Object(m) = o {

@@ -53,8 +53,9 @@ pub fn parse_int(s: &str, base: u32) -> Result<i64, NumErr> {
     })
 }
 
-/// Go's rule for underscores in a number literal: only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
+/// Go's `underscoreOK`, for number literals in templates and `strconv` alike: underscores only
+/// between digits (or after a base prefix).
+pub(crate) fn underscore_ok(s: &str) -> bool {
     let b = s.as_bytes();
     let mut saw = b'^';
     let mut i = 0;

@@ -150,7 +150,7 @@
 //! `date_modify`, `dateInZone`, `dateModify`, `now`, `htmlDate`, `htmlDateInZone`, the `rand*`
 //! strings, `uuidv4`, `env`, `expandenv`, `getHostByName`. Not in slim-sprig at all (they are
 //! in the full sprig): `abbrev`, `wrap`, `untitle`, `merge`, `semver` and others.
-mod conv;
+pub(crate) mod conv;
 mod dates;
 mod encoding;
 mod json;

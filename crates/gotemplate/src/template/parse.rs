@@ -687,41 +687,6 @@ fn new_number(text: &str, typ: ItemType) -> Result<Number, String> {
     Ok(n)
 }
 
-/// Go's `underscoreOK`: underscores only between digits (or after a base prefix).
-fn underscore_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut saw = b'^';
-    let mut i = 0;
-    let b = match b.first() {
-        Some(b'+' | b'-') => &b[1..],
-        _ => b,
-    };
-    let mut hex = false;
-    if b.len() >= 2 && b[0] == b'0' && matches!(b[1] | 0x20, b'b' | b'o' | b'x') {
-        i = 2;
-        saw = b'0';
-        hex = b[1] | 0x20 == b'x';
-    }
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
-            saw = b'0';
-        } else if c == b'_' {
-            if saw != b'0' {
-                return false;
-            }
-            saw = b'_';
-        } else {
-            if saw == b'_' {
-                return false;
-            }
-            saw = b'!';
-        }
-        i += 1;
-    }
-    saw != b'_'
-}
-
 /// `strconv.ParseUint(s, 0, 64)`.
 fn parse_uint0(s: &str) -> Result<u64, ()> {
     if s.is_empty() {
@@ -758,7 +723,7 @@ fn parse_uint0(s: &str) -> Result<u64, ()> {
     if !any && base != 8 {
         return Err(());
     }
-    if s.contains('_') && !underscore_ok(s) {
+    if s.contains('_') && !crate::sprig::conv::underscore_ok(s) {
         return Err(());
     }
     Ok(v)
@@ -772,7 +737,7 @@ fn parse_int0(s: &str) -> Result<i64, ()> {
         _ => (false, s),
     };
     let u = parse_uint0(body)?;
-    if s.contains('_') && !underscore_ok(s) {
+    if s.contains('_') && !crate::sprig::conv::underscore_ok(s) {
         return Err(());
     }
     if neg {
@@ -787,7 +752,7 @@ fn parse_int0(s: &str) -> Result<i64, ()> {
 
 /// `strconv.ParseFloat(s, 64)` for the syntax the lexer lets through; out of range is an error.
 pub(crate) fn parse_float(s: &str) -> Result<f64, ()> {
-    if s.contains('_') && !underscore_ok(s) {
+    if s.contains('_') && !crate::sprig::conv::underscore_ok(s) {
         return Err(());
     }
     let clean: String = s.chars().filter(|&c| c != '_').collect();
