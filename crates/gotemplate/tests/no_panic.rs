@@ -46,8 +46,16 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Cases per property: `PROPTEST_CASES` when set, else 500.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
     #[test]
     fn functions_do_not_panic(args in prop::collection::vec(value(), 0..5), pick in any::<usize>()) {
@@ -105,6 +113,42 @@ fn number_arguments_cannot_allocate_without_bound() {
     assert!(call("untilStep", vec![Value::Int(0), big.clone(), Value::Int(1)]).is_err());
     assert!(call("seq", vec![big.clone()]).is_err());
     assert!(call("seq", vec![Value::Int(i64::MIN), Value::Int(i64::MAX - 1)]).is_err());
+    // Steps at the ends of int64 count without overflowing (Go wraps around).
+    let ints = |v: Value| gofmt::sprint(&[v]);
+    assert_eq!(
+        ints(
+            call(
+                "untilStep",
+                vec![Value::Int(0), Value::Int(-1), Value::Int(i64::MIN)]
+            )
+            .unwrap()
+        ),
+        "[0]"
+    );
+    assert_eq!(
+        ints(
+            call(
+                "untilStep",
+                vec![Value::Int(i64::MIN), Value::Int(-1), Value::Int(i64::MIN)]
+            )
+            .unwrap()
+        ),
+        "[]"
+    );
+    assert_eq!(
+        ints(
+            call(
+                "untilStep",
+                vec![
+                    Value::Int(i64::MAX),
+                    Value::Int(i64::MIN),
+                    Value::Int(i64::MIN)
+                ]
+            )
+            .unwrap()
+        ),
+        "[9223372036854775807 -1]"
+    );
     // Go's fmt refuses widths and precisions over a million.
     assert_eq!(
         gofmt::sprintf("%1000000000d", &[Value::Int(1)]),

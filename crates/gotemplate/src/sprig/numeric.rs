@@ -183,7 +183,7 @@ pub fn until_step(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> 
         if step >= 0 {
             return Ok(Vec::new());
         }
-        (i128::from(start) - i128::from(stop) + i128::from(-step) - 1) / i128::from(-step)
+        (i128::from(start) - i128::from(stop) - i128::from(step) - 1) / -i128::from(step)
     } else {
         if step <= 0 {
             return Ok(Vec::new());
