@@ -1075,6 +1075,13 @@ fn run_core(t: &mut Tape, w: &World, raw: &Raw, after: &Raw) -> Result<(), TestC
     };
     let catalog = environments::build(&s, &PodProblems::new());
     check_catalog(&catalog)?;
+    // Rendered ahead by the reading shell (identities only), attribution is the same.
+    let mut ahead = s.clone();
+    ahead.renderings = kubectl_preview::model::render::render_all(&s.resource_sets, &s.providers);
+    prop_assert_eq!(
+        format!("{:?}", environments::build(&ahead, &PodProblems::new())),
+        format!("{catalog:?}")
+    );
     // list: table, wide, with and without namespace and headers; JSON and YAML.
     let envs: Vec<&environments::Environment> = catalog.environments.iter().collect();
     for (wide, all, no_headers) in [

@@ -231,14 +231,18 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
             list::<Provider>(session, Kind::Provider, v(Kind::Provider), ns),
             list::<ResourceSet>(session, Kind::ResourceSet, v(Kind::ResourceSet), ns),
         )?;
-        let rendering = match (&providers, &rsets) {
-            (Outcome::Items(p), Outcome::Items(r)) => {
-                let (p, r) = (p.clone(), r.clone());
+        // The lists move into the task and come back with the renderings: no copy of every
+        // exported input is held while the larger LISTs are decoded.
+        let (providers, rsets, rendering) = match (providers, rsets) {
+            (Outcome::Items(p), Outcome::Items(r)) => (
+                Outcome::Items(Vec::new()),
+                Outcome::Items(Vec::new()),
                 Some(tokio::task::spawn_blocking(move || {
-                    crate::model::render::render_all(&r, &p)
-                }))
-            }
-            _ => None,
+                    let renderings = crate::model::render::render_all(&r, &p);
+                    (p, r, renderings)
+                })),
+            ),
+            (p, r) => (p, r, None),
         };
         Ok::<_, crate::error::Error>((providers, rsets, rendering))
     };
@@ -291,10 +295,16 @@ pub async fn fetch(session: &Session) -> Result<Snapshot> {
             }
         }
     }
+    let (mut providers, mut rsets) = (providers, rsets);
     if let Some(task) = rendering {
-        // A rendering that could not finish (a bug) is simply not ahead: the core renders.
-        if let Ok(renderings) = task.await {
-            snapshot.renderings = renderings;
+        match task.await {
+            Ok((p, r, renderings)) => {
+                (providers, rsets) = (Outcome::Items(p), Outcome::Items(r));
+                snapshot.renderings = renderings;
+            }
+            // A panic while rendering is a bug; it goes on as it would have on this thread.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(crate::error::Error::Other(format!("rendering: {e}"))),
         }
     }
     snapshot.providers = absorb(providers, Kind::Provider, &mut snapshot);

@@ -143,31 +143,22 @@ pub struct Rendering {
     pub is_pr: Vec<bool>,
     /// With exactly one PR exported, what a made-up PR renders (see [`probe`]).
     pub probe: Option<Probe>,
+    /// The identities of `build.objects()`, in order, once [`Rendering::identities_only`] has
+    /// emptied the objects; empty before.
+    pub identities: Vec<(String, String, String, String)>,
 }
 
 impl Rendering {
-    /// Only what attribution reads: each object reduced to its identity (group, kind, namespace,
-    /// name), the objects left out dropped. A rendering kept for `list` then holds a few strings
-    /// per object, not the objects.
+    /// Only what attribution reads: each object's identity (group, kind, namespace, name) in
+    /// [`Rendering::identities`], the objects themselves emptied and the objects left out
+    /// dropped. A rendering kept for `list` then holds four strings per object, not the objects
+    /// (an empty map allocates nothing).
     pub fn identities_only(mut self) -> Rendering {
+        self.identities = self.build.objects().map(|o| identity(&o.object)).collect();
         for step in &mut self.build.steps {
             step.dropped.clear();
             for o in &mut step.objects {
-                let mut keep = Map::new();
-                for k in ["apiVersion", "kind"] {
-                    if let Some(v) = o.object.get(k) {
-                        keep.insert(k.to_string(), v.clone());
-                    }
-                }
-                let meta = o.object.get("metadata").and_then(Value::as_object);
-                let mut m = Map::new();
-                for k in ["name", "namespace"] {
-                    if let Some(v) = meta.and_then(|m| m.get(k)) {
-                        m.insert(k.to_string(), v.clone());
-                    }
-                }
-                keep.insert("metadata".to_string(), Value::Object(m));
-                o.object = keep;
+                o.object = Map::new();
             }
         }
         self
@@ -224,6 +215,7 @@ pub fn render(rset: &ResourceSet, providers: &[&Provider]) -> Result<Rendering, 
         build,
         is_pr,
         probe: None,
+        identities: Vec::new(),
     };
     if matches!(strategy, rs::Strategy::Flatten) {
         rendering.probe = probe(rset, providers, &spec, &rendering);
@@ -316,18 +308,24 @@ pub fn render_all(
     resource_sets: &[ResourceSet],
     providers: &[Provider],
 ) -> BTreeMap<(String, String), Result<Rendering, String>> {
+    let key = |r: &ResourceSet| {
+        (
+            r.metadata.namespace().to_string(),
+            r.metadata.name().to_string(),
+        )
+    };
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in resource_sets {
+        *seen.entry(key(r)).or_default() += 1;
+    }
     resource_sets
         .iter()
         .filter(|r| !crate::model::permute::is_permute(&r.spec))
+        // A name listed twice (never from one LIST) is left to the core, which renders each.
+        .filter(|r| seen.get(&key(r)) == Some(&1))
         .map(|r| {
             let inputs = crate::model::objects::resolve_inputs(r, providers);
-            (
-                (
-                    r.metadata.namespace().to_string(),
-                    r.metadata.name().to_string(),
-                ),
-                render(r, &inputs).map(Rendering::identities_only),
-            )
+            (key(r), render(r, &inputs).map(Rendering::identities_only))
         })
         .collect()
 }
@@ -361,8 +359,11 @@ pub fn identity(object: &Map<String, Value>) -> (String, String, String, String)
 pub fn evidence(rendering: &Rendering, pr_of: impl Fn(&Origin) -> Option<usize>) -> Rendered {
     let mut out = Rendered::new();
     let prs = rendering.is_pr.iter().filter(|p| **p).count();
-    for object in rendering.build.objects() {
-        let key = identity(&object.object);
+    for (n, object) in rendering.build.objects().enumerate() {
+        let key = match rendering.identities.get(n) {
+            Some(kept) => kept.clone(),
+            None => identity(&object.object),
+        };
         let mut who: BTreeSet<Option<usize>> = BTreeSet::new();
         for i in &object.inputs {
             let pr = match rendering.is_pr.get(*i) {
