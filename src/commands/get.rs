@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use kube::api::ListParams;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::cli::{DetailOutput, GetArgs, GlobalArgs};
 use crate::cluster::client::{self, Session};
@@ -124,9 +123,7 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
             .iter()
             .filter(|w| w.metadata.namespace() == ns)
         {
-            let selector: crate::model::objects::LabelSelector =
-                serde_json::from_value(w.spec.get("selector").cloned().unwrap_or(Value::Null))
-                    .unwrap_or_default();
+            let selector = w.spec.selector.clone().unwrap_or_default();
             if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
                 continue;
             }
@@ -134,13 +131,11 @@ pub fn pod_problems(snapshot: &Snapshot, ns: &str, pods: &[Object]) -> Vec<PodPr
                 .iter()
                 .filter(|p| selector.matches(p.metadata.labels()))
             {
-                let statuses = pod
-                    .status
-                    .get("containerStatuses")
-                    .and_then(Value::as_array);
-                if let Some(reason) = statuses.into_iter().flatten().find_map(|c| {
-                    c.pointer("/state/waiting/reason")
-                        .and_then(Value::as_str)
+                if let Some(reason) = pod.status.container_statuses.iter().find_map(|c| {
+                    c.state
+                        .waiting
+                        .as_ref()
+                        .and_then(|w| w.reason.as_deref())
                         .filter(|r| TERMINAL_POD_REASONS.contains(r))
                 }) {
                     out.push(PodProblem {

@@ -711,8 +711,7 @@ fn build_set(
                     annotations: item.map(|i| i.meta().annotations()),
                     spec: match item {
                         Some(Item::Object(x)) => Some(&x.spec),
-                        Some(Item::Flux(f)) => Some(&f.spec),
-                        None => None,
+                        _ => None,
                     },
                     status: match item {
                         Some(Item::Object(x)) => Some(&x.status),

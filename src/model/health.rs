@@ -3,7 +3,6 @@
 use std::fmt;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::flux::RECONCILE_ANNOTATION;
 use crate::model::inventory::ObjectRef;
@@ -248,52 +247,44 @@ impl Rollout {
     }
 }
 
-fn count(v: &Value, field: &str) -> i64 {
-    v.get(field).and_then(Value::as_i64).unwrap_or(0)
-}
-
 /// The one readiness rule for workloads, the kstatus rules Flux uses: the controller has observed
 /// the current generation, and every wanted replica is updated, ready and (Deployments)
 /// available, with no old replica left over; a StatefulSet has also rolled its update revision
 /// out. Counting available replicas alone would call a Deployment ready in the middle of a
 /// rollout, while old pods still serve the previous commit. `spec.replicas` defaults to 1.
 pub fn rollout(kind: &str, w: &Object) -> Rollout {
-    let conditions = w.status.get("conditions").and_then(Value::as_array);
-    if let Some(c) = conditions.and_then(|cs| {
-        cs.iter().find(|c| {
-            c.get("type").and_then(Value::as_str) == Some("Progressing")
-                && c.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded")
-        })
-    }) {
-        let msg = c
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("progress deadline exceeded");
+    let status = &w.status;
+    if let Some(c) = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Progressing" && c.reason == "ProgressDeadlineExceeded")
+    {
+        let msg = if c.message.is_empty() {
+            "progress deadline exceeded"
+        } else {
+            &c.message
+        };
         return Rollout::Failed(msg.to_string());
     }
-    let observed = w.status.get("observedGeneration").and_then(Value::as_i64);
+    let observed = status.observed_generation;
     if generation_behind(w.metadata.generation, observed) {
         return Rollout::Progressing("rollout not observed yet".into());
     }
-    let want = w.spec.get("replicas").and_then(Value::as_i64).unwrap_or(1);
-    let total = count(&w.status, "replicas");
-    let updated = count(&w.status, "updatedReplicas");
-    let ready = count(&w.status, "readyReplicas");
+    let want = w.spec.replicas().unwrap_or(1);
+    let total = status.replicas.unwrap_or(0);
+    let updated = status.updated_replicas.unwrap_or(0);
+    let ready = status.ready_replicas.unwrap_or(0);
     let stateful = kind == "StatefulSet";
     if stateful {
-        let strategy = w.spec.get("updateStrategy");
-        let on_delete =
-            strategy.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("OnDelete");
+        let strategy = w.spec.update_strategy.as_ref();
+        let on_delete = strategy.and_then(|s| s.type_.as_deref()) == Some("OnDelete");
         let partition = strategy
-            .and_then(|s| s.pointer("/rollingUpdate/partition"))
-            .and_then(Value::as_i64)
+            .and_then(|s| s.rolling_update.as_ref())
+            .and_then(|r| r.partition)
             .unwrap_or(0);
-        let text = |f: &str| {
-            w.status
-                .get(f)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
+        fn text(f: &Option<String>) -> Option<&str> {
+            f.as_deref().filter(|s| !s.is_empty())
+        }
         // OnDelete replaces pods only when someone deletes them, and a partition holds the
         // lower ordinals back on purpose: the revisions then differ by design.
         let rolling = !on_delete;
@@ -305,8 +296,8 @@ pub fn rollout(kind: &str, w: &Object) -> Rollout {
         }
         if rolling
             && partition <= 0
-            && let Some(update) = text("updateRevision")
-            && text("currentRevision") != Some(update)
+            && let Some(update) = text(&status.update_revision)
+            && text(&status.current_revision) != Some(update)
         {
             return Rollout::Progressing(format!("{updated}/{want} updated to revision {update}"));
         }
@@ -314,7 +305,7 @@ pub fn rollout(kind: &str, w: &Object) -> Rollout {
         return Rollout::Progressing(format!("{updated}/{want} updated"));
     }
     if !stateful {
-        let available = count(&w.status, "availableReplicas");
+        let available = status.available_replicas.unwrap_or(0);
         if available != want {
             return Rollout::Progressing(format!("{available}/{want} available"));
         }
@@ -443,6 +434,7 @@ pub fn short(sha: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn flux(v: Value) -> FluxObject {

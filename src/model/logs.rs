@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
-use serde_json::Value;
 
 use crate::model::environments::Environment;
 use crate::model::inventory::ObjectRef;
-use crate::model::objects::{Identity, LabelSelector};
+use crate::model::objects::{Identity, LabelSelector, ObjectSpec, ObjectStatus};
 use crate::model::sleep::REPLICAS_ANNOTATION;
 use crate::model::snapshot::{Kind, Snapshot};
 
@@ -67,8 +66,7 @@ pub fn workloads(env: &Environment, snapshot: &Snapshot) -> Vec<Workload> {
                     .iter()
                     .find(|w| w.metadata.namespace() == r.namespace && w.metadata.name() == r.name);
                 let selector = object
-                    .and_then(|w| w.spec.get("selector"))
-                    .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok())
+                    .and_then(|w| w.spec.selector.clone())
                     .filter(|s| !s.match_labels.is_empty() || !s.match_expressions.is_empty())
                     .map(Selector::Labels);
                 Workload {
@@ -89,11 +87,11 @@ pub fn workloads(env: &Environment, snapshot: &Snapshot) -> Vec<Workload> {
 /// A workload scaled to 0 (by `suspend --scale-to-zero` or by hand), or the message of a
 /// condition that is not as it should be.
 fn why_no_pods(
-    spec: &Value,
-    status: &Value,
+    spec: &ObjectSpec,
+    status: &ObjectStatus,
     annotations: &BTreeMap<String, String>,
 ) -> Option<String> {
-    if spec.get("replicas").and_then(Value::as_i64) == Some(0) {
+    if spec.replicas() == Some(0) {
         return Some(match annotations.get(REPLICAS_ANNOTATION) {
             Some(n) => {
                 format!("scaled to 0 by `suspend --scale-to-zero` (resume scales it back to {n})")
@@ -101,18 +99,16 @@ fn why_no_pods(
             None => "scaled to 0".into(),
         });
     }
-    let conditions = status.get("conditions").and_then(Value::as_array)?;
-    let bad = |type_: &str, status: &str| {
-        conditions.iter().find(|c| {
-            c.get("type").and_then(Value::as_str) == Some(type_)
-                && c.get("status").and_then(Value::as_str) == Some(status)
-        })
+    let bad = |type_: &str, value: &str| {
+        status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == type_ && c.status == value)
     };
     let c = bad("ReplicaFailure", "True")
         .or_else(|| bad("Progressing", "False"))
         .or_else(|| bad("Available", "False"))?;
-    let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default();
-    Some(format!("{}: {}", text("reason"), text("message")))
+    Some(format!("{}: {}", c.reason, c.message))
 }
 
 /// The label pairs every workload of `namespace` selects by: a server-side selector for the pod
@@ -500,6 +496,7 @@ mod tests {
     use crate::model::attribution::Rule;
     use crate::model::environments::EnvObject;
     use proptest::prelude::*;
+    use serde_json::Value;
     use serde_json::json;
 
     fn pod(name: &str, labels: Value, containers: &[&str], statuses: Value) -> Pod {

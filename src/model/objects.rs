@@ -227,17 +227,17 @@ fn lean_meta<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "text")]
     pub type_: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub reason: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub message: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub observed_generation: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub last_transition_time: Option<String>,
 }
 
@@ -269,21 +269,26 @@ pub struct LocalRef {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "labels")]
     pub match_labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "tolerant_list")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelectorRequirement {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub key: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     pub operator: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strings")]
     pub values: Vec<String>,
+}
+
+/// A map of strings, empty for anything else (see [`string_map`]).
+fn labels<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(string_map(d)?.unwrap_or_default())
 }
 
 impl LabelSelector {
@@ -628,145 +633,370 @@ pub struct ReconcilableSpec {
 
 // ---- Workloads and networking -----------------------------------------------------------------
 
-/// Ingress, HTTPRoute, Service, Deployment, StatefulSet or Pod: only the spec/status fields read
-/// by `urls` and `health` are kept (as JSON, the shapes differ per kind); everything else (pod
-/// templates above all) is skipped while decoding, which keeps large lists cheap.
+/// Ingress, HTTPRoute, Service, Deployment, StatefulSet or Pod: only the spec and status fields
+/// read by `urls`, `health`, `logs` and `suspend` are kept, typed; everything else (pod templates
+/// above all) is skipped while decoding, which keeps large lists cheap. One shape serves every
+/// kind: a field another kind has stays empty. A field of an unexpected type counts as absent
+/// (never sent by an API server, but the data is not trusted).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct Object {
     #[serde(default, deserialize_with = "lean_meta")]
     pub metadata: Meta,
-    #[serde(default, deserialize_with = "trimmed_spec")]
-    pub spec: Value,
-    #[serde(default, deserialize_with = "trimmed_status")]
-    pub status: Value,
+    #[serde(default, deserialize_with = "tolerant")]
+    pub spec: ObjectSpec,
+    #[serde(default, deserialize_with = "tolerant")]
+    pub status: ObjectStatus,
 }
 
-/// What of a JSON value is kept: all of it, or some fields of an object (of each object, in a
-/// list), each with its own shape. Everything else is skipped while decoding.
-pub enum Keep {
-    All,
-    Fields(&'static [(&'static str, Keep)]),
+/// Workloads' `replicas`, `selector` and (StatefulSets) `updateStrategy`; Services' `type` and
+/// ports; Ingresses' rules' `host` and tls `hosts`; HTTPRoutes' `hostnames`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectSpec {
+    /// As written, `Null` when absent: `suspend` tells a count from a value it cannot read.
+    #[serde(deserialize_with = "scalar", skip_serializing_if = "Value::is_null")]
+    pub replicas: Value,
+    #[serde(
+        deserialize_with = "tolerant_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub selector: Option<LabelSelector>,
+    #[serde(
+        deserialize_with = "tolerant_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_strategy: Option<UpdateStrategy>,
+    #[serde(
+        rename = "type",
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub type_: Option<String>,
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub ports: Vec<Port>,
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub rules: Vec<IngressRule>,
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub tls: Vec<IngressTls>,
+    #[serde(deserialize_with = "strings", skip_serializing_if = "Vec::is_empty")]
+    pub hostnames: Vec<String>,
 }
 
-/// Spec fields used: workloads (`replicas`, `selector`, StatefulSets' `updateStrategy`), Services
-/// (`type`, the first port's `port`), Ingresses (rules' `host`, tls `hosts`), HTTPRoutes
-/// (`hostnames`). Pod templates, Ingress paths and backends are not kept.
-pub const SPEC_SHAPE: Keep = Keep::Fields(&[
-    ("replicas", Keep::All),
-    ("selector", Keep::All),
-    ("updateStrategy", Keep::All),
-    ("type", Keep::All),
-    ("ports", Keep::Fields(&[("port", Keep::All)])),
-    ("rules", Keep::Fields(&[("host", Keep::All)])),
-    ("tls", Keep::Fields(&[("hosts", Keep::All)])),
-    ("hostnames", Keep::All),
-]);
-
-/// Status fields used: workload rollouts (replica counts, StatefulSet revisions, the conditions'
-/// type, status, reason and message), LoadBalancer addresses, pod container states.
-pub const STATUS_SHAPE: Keep = Keep::Fields(&[
-    ("replicas", Keep::All),
-    ("updatedReplicas", Keep::All),
-    ("readyReplicas", Keep::All),
-    ("availableReplicas", Keep::All),
-    ("currentRevision", Keep::All),
-    ("updateRevision", Keep::All),
-    ("observedGeneration", Keep::All),
-    (
-        "conditions",
-        Keep::Fields(&[
-            ("type", Keep::All),
-            ("status", Keep::All),
-            ("reason", Keep::All),
-            ("message", Keep::All),
-        ]),
-    ),
-    ("loadBalancer", Keep::All),
-    (
-        "containerStatuses",
-        Keep::Fields(&[("name", Keep::All), ("state", Keep::All)]),
-    ),
-]);
-
-/// Decodes a value keeping only its `Keep` shape. At the top (`spec`, `status`), anything but an
-/// object is as good as empty (`Null`); below, a list keeps each element's shape.
-struct Shaped {
-    keep: &'static Keep,
-    top: bool,
-}
-
-impl Shaped {
-    /// A top-level field (`spec`, `status`) decoded to `keep`.
-    fn top<'de, D: Deserializer<'de>>(keep: &'static Keep, d: D) -> Result<Value, D::Error> {
-        serde::de::DeserializeSeed::deserialize(Shaped { keep, top: true }, d)
+impl ObjectSpec {
+    /// `spec.replicas` when it is a count; `None` when absent or not a number.
+    pub fn replicas(&self) -> Option<i64> {
+        self.replicas.as_i64()
     }
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Shaped {
-    type Value = Value;
+/// A StatefulSet's update strategy.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UpdateStrategy {
+    #[serde(
+        rename = "type",
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub type_: Option<String>,
+    #[serde(
+        deserialize_with = "tolerant_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rolling_update: Option<RollingUpdate>,
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self.keep {
-            Keep::All => Value::deserialize(d),
-            Keep::Fields(_) => d.deserialize_any(self),
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct RollingUpdate {
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub partition: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct Port {
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct IngressRule {
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct IngressTls {
+    #[serde(deserialize_with = "strings", skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+}
+
+/// Workload rollouts (replica counts, StatefulSet revisions, conditions), LoadBalancer
+/// addresses, pods' container states.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectStatus {
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub updated_replicas: Option<i64>,
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub ready_replicas: Option<i64>,
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub available_replicas: Option<i64>,
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub current_revision: Option<String>,
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_revision: Option<String>,
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub conditions: Vec<Condition>,
+    #[serde(
+        deserialize_with = "tolerant_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer: Option<LoadBalancerStatus>,
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub container_statuses: Vec<ContainerStatus>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct LoadBalancerStatus {
+    #[serde(
+        deserialize_with = "tolerant_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub ingress: Vec<LoadBalancerIngress>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct LoadBalancerIngress {
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ip: Option<String>,
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hostname: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ContainerStatus {
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    #[serde(deserialize_with = "tolerant")]
+    pub state: ContainerState,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ContainerState {
+    #[serde(
+        deserialize_with = "tolerant_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub waiting: Option<ContainerWaiting>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ContainerWaiting {
+    #[serde(
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reason: Option<String>,
+}
+
+/// A struct decoded from a map directly; anything else is its default.
+fn tolerant<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(ObjectOrDefault(std::marker::PhantomData))
+}
+
+/// `Some` struct when the field holds a map, `None` otherwise.
+fn tolerant_some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(SomeMap(std::marker::PhantomData))
+}
+
+/// The structs of a list, each decoded from a map directly; an element that is no map is left
+/// out, and anything but a list is an empty one.
+fn tolerant_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of objects")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element_seed(SomeMapSeed(std::marker::PhantomData))? {
+                out.extend(item);
+            }
+            Ok(out)
+        }
+        scalars_as!(Vec::new());
+        fn visit_str<E>(self, _: &str) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(Vec::new())
         }
     }
+    d.deserialize_any(V(std::marker::PhantomData))
 }
 
-impl<'de> serde::de::Visitor<'de> for Shaped {
-    type Value = Value;
+/// The strings of a list; anything else is left out.
+fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of strings")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = seq.next_element_seed(LenientString)? {
+                out.extend(item);
+            }
+            Ok(out)
+        }
+        scalars_as!(Vec::new());
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A string, `""` for anything else.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(lenient_string(d)?.unwrap_or_default())
+}
+
+/// A scalar as written (number, string, bool, null); a map or a list is `Null`.
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a scalar")
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(v.into())
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(v.into())
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(v.into())
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(v.into())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(Value::Null)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(Value::Null)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// `Some(T)` decoded from a map directly, `None` for anything else.
+struct SomeMap<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for SomeMap<T> {
+    type Value = Option<T>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let Keep::Fields(fields) = self.keep else {
-            return Value::deserialize(serde::de::value::MapAccessDeserializer::new(map));
-        };
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match fields.iter().find(|(name, _)| *name == key.as_ref()) {
-                Some((_, keep)) => {
-                    let value = map.next_value_seed(Shaped { keep, top: false })?;
-                    out.insert(key.into_owned(), value);
-                }
-                None => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Value::Object(out))
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
     }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(Shaped {
-            keep: self.keep,
-            top: false,
-        })? {
-            out.push(v);
-        }
-        Ok(if self.top {
-            Value::Null
-        } else {
-            Value::Array(out)
-        })
+    scalars_as!(None);
+    fn visit_str<E>(self, _: &str) -> Result<Option<T>, E> {
+        Ok(None)
     }
-
-    // A scalar where an object is expected (null, a malformed value) is as good as empty.
-    scalars_as!(Value::Null);
-    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
     }
 }
 
-fn trimmed_spec<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    Shaped::top(&SPEC_SHAPE, d)
-}
+struct SomeMapSeed<T>(std::marker::PhantomData<T>);
 
-fn trimmed_status<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-    Shaped::top(&STATUS_SHAPE, d)
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for SomeMapSeed<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(SomeMap(std::marker::PhantomData))
+    }
 }
 
 /// A core `v1` Event, as `get` shows the Warning events about an environment's objects.
@@ -873,17 +1103,87 @@ mod tests {
             "status": {"availableReplicas": 1, "conditions": [{"type": "Available"}], "collisionCount": 3}
         }))
         .unwrap();
+        assert_eq!(d.spec.replicas(), Some(2));
         assert_eq!(
-            d.spec,
-            serde_json::json!({"replicas": 2, "selector": {"matchLabels": {"app": "api"}}})
+            d.spec.selector.map(|s| s.match_labels),
+            Some(BTreeMap::from([("app".to_string(), "api".to_string())]))
         );
-        assert_eq!(
-            d.status,
-            serde_json::json!({"availableReplicas": 1, "conditions": [{"type": "Available"}]})
-        );
+        assert_eq!(d.status.available_replicas, Some(1));
+        assert_eq!(d.status.conditions.len(), 1);
+        assert_eq!(d.status.conditions[0].type_, "Available");
         let odd: Object =
             serde_json::from_value(serde_json::json!({"spec": "x", "status": [1]})).unwrap();
-        assert_eq!((odd.spec, odd.status), (Value::Null, Value::Null));
+        assert_eq!(
+            (odd.spec, odd.status),
+            (ObjectSpec::default(), ObjectStatus::default())
+        );
+    }
+
+    #[test]
+    fn workload_fields_of_the_wrong_type_count_as_absent() {
+        let d: Object = serde_json::from_value(serde_json::json!({
+            "spec": {
+                "replicas": "three",
+                "selector": {"matchLabels": {"app": 7, "tier": "web"}, "matchExpressions": [
+                    {"key": 1, "operator": "In", "values": ["a", 2]}, "junk"]},
+                "updateStrategy": {"type": ["OnDelete"], "rollingUpdate": {"partition": "2"}},
+                "type": {"LoadBalancer": true},
+                "ports": [{"port": "80"}, 443, {"port": 8443}],
+                "rules": {"host": "a.example.com"},
+                "tls": [{"hosts": "a.example.com"}, {"hosts": ["b.example.com", null]}],
+                "hostnames": ["r.example.com", {"x": 1}]
+            },
+            "status": {
+                "replicas": "1", "readyReplicas": 1.5, "updateRevision": 3,
+                "conditions": [{"type": 1, "status": "True", "reason": null, "message": ["m"]}, "x"],
+                "loadBalancer": {"ingress": [{"ip": 1}, {"hostname": "lb.example.com"}]},
+                "containerStatuses": [{"name": 1, "state": {"waiting": "x"}}]
+            }
+        }))
+        .unwrap();
+        let (spec, status) = (&d.spec, &d.status);
+        assert_eq!(spec.replicas, Value::from("three"));
+        assert_eq!(spec.replicas(), None);
+        let selector = spec.selector.clone().unwrap_or_default();
+        assert_eq!(
+            selector.match_labels,
+            BTreeMap::from([("tier".to_string(), "web".to_string())])
+        );
+        assert_eq!(selector.match_expressions.len(), 1);
+        assert_eq!(selector.match_expressions[0].key, "");
+        assert_eq!(selector.match_expressions[0].values, ["a"]);
+        let strategy = spec.update_strategy.clone().unwrap_or_default();
+        assert_eq!(strategy.type_, None);
+        assert_eq!(strategy.rolling_update.and_then(|r| r.partition), None);
+        assert_eq!(spec.type_, None);
+        let ports: Vec<Option<i64>> = spec.ports.iter().map(|p| p.port).collect();
+        assert_eq!(ports, [None, Some(8443)]);
+        assert!(spec.rules.is_empty());
+        let tls: Vec<&[String]> = spec.tls.iter().map(|t| t.hosts.as_slice()).collect();
+        assert_eq!(tls, [&[][..], &["b.example.com".to_string()][..]]);
+        assert_eq!(spec.hostnames, ["r.example.com"]);
+        assert_eq!(
+            (
+                status.replicas,
+                status.ready_replicas,
+                &status.update_revision
+            ),
+            (None, None, &None)
+        );
+        assert_eq!(status.conditions.len(), 1);
+        assert_eq!(
+            (
+                status.conditions[0].type_.as_str(),
+                status.conditions[0].status.as_str(),
+                status.conditions[0].message.as_str()
+            ),
+            ("", "True", "")
+        );
+        let lb = status.load_balancer.clone().unwrap_or_default();
+        assert_eq!(lb.ingress.len(), 2);
+        assert_eq!(lb.ingress[0].ip, None);
+        assert_eq!(status.container_statuses[0].name, "");
+        assert_eq!(status.container_statuses[0].state.waiting, None);
     }
 
     #[test]

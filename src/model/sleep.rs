@@ -149,9 +149,9 @@ fn workloads<'a>(
 
 /// `spec.replicas`, 1 when absent (the API server's default).
 fn replicas(object: &Object) -> Option<i32> {
-    match object.spec.get("replicas") {
-        None | Some(Value::Null) => Some(1),
-        Some(v) => v.as_i64().and_then(|n| i32::try_from(n).ok()),
+    match &object.spec.replicas {
+        Value::Null => Some(1),
+        v => v.as_i64().and_then(|n| i32::try_from(n).ok()),
     }
 }
 
@@ -179,16 +179,9 @@ pub fn scale_down(env: &Environment, snapshot: &Snapshot, held: &BTreeSet<Object
                 resource_version: object.metadata.resource_version.clone().unwrap_or_default(),
             }),
             // Not a count the API server would hold: not ours to interpret.
-            _ => plan.skipped.push((
-                r,
-                Skip::Unreadable(
-                    object
-                        .spec
-                        .get("replicas")
-                        .map(Value::to_string)
-                        .unwrap_or_default(),
-                ),
-            )),
+            _ => plan
+                .skipped
+                .push((r, Skip::Unreadable(object.spec.replicas.to_string()))),
         }
     }
     plan
@@ -312,7 +305,7 @@ mod tests {
     /// What a merge patch does to the fields `Scale::patch` sets.
     fn apply(object: &mut Object, patch: &Value) {
         if let Some(n) = patch.pointer("/spec/replicas") {
-            object.spec["replicas"] = n.clone();
+            object.spec.replicas = n.clone();
         }
         let annotations = object.metadata.annotations.get_or_insert_default();
         match patch.pointer(&format!(

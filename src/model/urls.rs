@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::flux::PREVIEW_URL_ANNOTATION;
 use crate::model::inventory::ObjectRef;
+use crate::model::objects::{ObjectSpec, ObjectStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,8 +22,8 @@ pub struct Url {
 pub struct UrlSource<'a> {
     pub reference: &'a ObjectRef,
     pub annotations: Option<&'a BTreeMap<String, String>>,
-    pub spec: Option<&'a Value>,
-    pub status: Option<&'a Value>,
+    pub spec: Option<&'a ObjectSpec>,
+    pub status: Option<&'a ObjectStatus>,
 }
 
 pub fn collect(objects: &[UrlSource<'_>]) -> Vec<Url> {
@@ -73,17 +73,6 @@ pub fn collect(objects: &[UrlSource<'_>]) -> Vec<Url> {
     all
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn tls_covers(tls_hosts: &[String], host: &str) -> bool {
     tls_hosts.iter().any(|t| {
         t == host
@@ -92,51 +81,43 @@ fn tls_covers(tls_hosts: &[String], host: &str) -> bool {
     })
 }
 
-fn ingress_urls(spec: Option<&Value>) -> Vec<String> {
+fn ingress_urls(spec: Option<&ObjectSpec>) -> Vec<String> {
     let Some(spec) = spec else { return vec![] };
-    let tls_hosts: Vec<String> = spec
-        .get("tls")
-        .and_then(Value::as_array)
-        .map(|t| t.iter().flat_map(|e| strings(e.get("hosts"))).collect())
-        .unwrap_or_default();
-    spec.get("rules")
-        .and_then(Value::as_array)
-        .map(|rules| {
-            rules
-                .iter()
-                .filter_map(|r| r.get("host").and_then(Value::as_str))
-                .filter(|h| !h.is_empty() && !h.starts_with('*'))
-                .map(|h| {
-                    let scheme = if tls_covers(&tls_hosts, h) {
-                        "https"
-                    } else {
-                        "http"
-                    };
-                    format!("{scheme}://{h}")
-                })
-                .collect()
+    let tls_hosts: Vec<String> = spec.tls.iter().flat_map(|t| t.hosts.clone()).collect();
+    spec.rules
+        .iter()
+        .filter_map(|r| r.host.as_deref())
+        .filter(|h| !h.is_empty() && !h.starts_with('*'))
+        .map(|h| {
+            let scheme = if tls_covers(&tls_hosts, h) {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{h}")
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// HTTPRoute hostnames; https, since the Gateway in front of preview hosts terminates TLS in the
 /// usual setup (the route itself does not say).
-fn route_urls(spec: Option<&Value>) -> Vec<String> {
-    strings(spec.and_then(|s| s.get("hostnames")))
-        .into_iter()
+fn route_urls(spec: Option<&ObjectSpec>) -> Vec<String> {
+    spec.map(|s| s.hostnames.as_slice())
+        .unwrap_or_default()
+        .iter()
         .filter(|h| !h.is_empty() && !h.starts_with('*'))
         .map(|h| format!("https://{h}"))
         .collect()
 }
 
-fn load_balancer_urls(spec: Option<&Value>, status: Option<&Value>) -> Vec<String> {
-    let is_lb = spec.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("LoadBalancer");
+fn load_balancer_urls(spec: Option<&ObjectSpec>, status: Option<&ObjectStatus>) -> Vec<String> {
+    let is_lb = spec.and_then(|s| s.type_.as_deref()) == Some("LoadBalancer");
     if !is_lb {
         return vec![];
     }
     let port = spec
-        .and_then(|s| s.pointer("/ports/0/port"))
-        .and_then(Value::as_i64)
+        .and_then(|s| s.ports.first())
+        .and_then(|p| p.port)
         .unwrap_or(80);
     let (scheme, suffix) = match port {
         443 => ("https", String::new()),
@@ -144,28 +125,21 @@ fn load_balancer_urls(spec: Option<&Value>, status: Option<&Value>) -> Vec<Strin
         p => ("http", format!(":{p}")),
     };
     status
-        .and_then(|s| s.pointer("/loadBalancer/ingress"))
-        .and_then(Value::as_array)
-        .map(|ingress| {
-            ingress
-                .iter()
-                .filter_map(|i| {
-                    i.get("hostname")
-                        .or_else(|| i.get("ip"))
-                        .and_then(Value::as_str)
-                })
-                .filter(|h| !h.is_empty())
-                .map(|h| {
-                    let h = if h.contains(':') && !h.starts_with('[') {
-                        format!("[{h}]")
-                    } else {
-                        h.to_string()
-                    };
-                    format!("{scheme}://{h}{suffix}")
-                })
-                .collect()
-        })
+        .and_then(|s| s.load_balancer.as_ref())
+        .map(|lb| lb.ingress.as_slice())
         .unwrap_or_default()
+        .iter()
+        .filter_map(|i| i.hostname.as_deref().or(i.ip.as_deref()))
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            let h = if h.contains(':') && !h.starts_with('[') {
+                format!("[{h}]")
+            } else {
+                h.to_string()
+            };
+            format!("{scheme}://{h}{suffix}")
+        })
+        .collect()
 }
 
 /// `text` when it is an `http://` or `https://` URL with a host and nothing a terminal, a shell
@@ -383,13 +357,22 @@ mod safe_http_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use serde_json::json;
+
+    fn spec(v: Value) -> ObjectSpec {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn status(v: Value) -> ObjectStatus {
+        serde_json::from_value(v).unwrap()
+    }
 
     fn src<'a>(
         r: &'a ObjectRef,
         ann: Option<&'a BTreeMap<String, String>>,
-        spec: &'a Value,
-        status: &'a Value,
+        spec: &'a ObjectSpec,
+        status: &'a ObjectStatus,
     ) -> UrlSource<'a> {
         UrlSource {
             reference: r,
@@ -409,17 +392,21 @@ mod tests {
             PREVIEW_URL_ANNOTATION.to_string(),
             "https://app-12.example.com".to_string(),
         )]);
-        let ing_spec = json!({"rules": [{"host": "a.example.com"}, {"host": "b.example.com"}, {"host": "*.wild.example.com"}],
-                              "tls": [{"hosts": ["a.example.com"]}]});
-        let route_spec = json!({"hostnames": ["r.example.com"]});
-        let svc_spec = json!({"type": "LoadBalancer", "ports": [{"port": 8080}]});
-        let svc_status = json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}, {"hostname": "lb.example.com"}]}});
-        let none = json!({});
+        let ing_spec = spec(
+            json!({"rules": [{"host": "a.example.com"}, {"host": "b.example.com"}, {"host": "*.wild.example.com"}],
+                              "tls": [{"hosts": ["a.example.com"]}]}),
+        );
+        let route_spec = spec(json!({"hostnames": ["r.example.com"]}));
+        let svc_spec = spec(json!({"type": "LoadBalancer", "ports": [{"port": 8080}]}));
+        let svc_status = status(
+            json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}, {"hostname": "lb.example.com"}]}}),
+        );
+        let (none, nothing) = (ObjectSpec::default(), ObjectStatus::default());
         let objects = [
             src(&svc, None, &svc_spec, &svc_status),
-            src(&ing, None, &ing_spec, &none),
-            src(&route, None, &route_spec, &none),
-            src(&hr, Some(&ann), &none, &none),
+            src(&ing, None, &ing_spec, &nothing),
+            src(&route, None, &route_spec, &nothing),
+            src(&hr, Some(&ann), &none, &nothing),
         ];
         let urls: Vec<String> = collect(&objects).into_iter().map(|u| u.url).collect();
         assert_eq!(
@@ -450,10 +437,10 @@ mod tests {
             "a.b.preview.example.com"
         ));
         let svc = ObjectRef::new("", "Service", "ns", "x");
-        let spec = json!({"type": "ClusterIP", "ports": [{"port": 80}]});
-        let status = json!({"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}});
-        assert!(collect(&[src(&svc, None, &spec, &status)]).is_empty());
-        let spec = json!({"type": "LoadBalancer", "ports": [{"port": 443}]});
+        let cluster_ip = spec(json!({"type": "ClusterIP", "ports": [{"port": 80}]}));
+        let status = status(json!({"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}));
+        assert!(collect(&[src(&svc, None, &cluster_ip, &status)]).is_empty());
+        let spec = spec(json!({"type": "LoadBalancer", "ports": [{"port": 443}]}));
         assert_eq!(
             collect(&[src(&svc, None, &spec, &status)])[0].url,
             "https://1.2.3.4"
