@@ -560,7 +560,8 @@ async fn render_prints_what_the_operator_did() {
 
 /// `render --local` renders what the real Flux Operator applies: once it has reconciled, the
 /// objects per environment are its inventory's, `--diff` finds nothing, `get` says each object was
-/// attributed by rendering; a template edited locally (`-f`) shows its change for every PR.
+/// attributed by rendering; a template edited locally (`-f`) shows its change for every PR, the
+/// fields it no longer sets included.
 #[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn render_local_is_what_the_operator_applies() {
@@ -615,6 +616,13 @@ async fn render_local_is_what_the_operator_applies() {
     let mut edited = json!({"apiVersion": FO, "kind": "ResourceSet",
         "metadata": {"name": "api-pr-envs", "namespace": w.ns}, "spec": rset.data["spec"].clone()});
     edited["spec"]["resources"][0]["spec"]["interval"] = json!("5m");
+    // A field the operator applied and the edited template no longer sets: the next apply
+    // removes it, so the diff shows it removed.
+    let retry = edited["spec"]["resources"][0]["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("retryInterval");
+    assert_eq!(retry, Some(json!("1m")), "the seed's template sets it");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rset.yaml");
     std::fs::write(&path, serde_json::to_string(&edited).unwrap()).unwrap();
@@ -636,6 +644,7 @@ async fn render_local_is_what_the_operator_applies() {
         text.contains("-  interval: 10m") && text.contains("+  interval: 5m"),
         "{text}"
     );
+    assert_eq!(text.matches("-  retryInterval: 1m").count(), 2, "{text}");
     // And with -f alone, the objects the edited template renders, the cluster untouched.
     let out = w.ok(&["render", "-f", &path]).await;
     assert!(out.contains("interval: 5m"), "{out}");

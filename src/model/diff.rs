@@ -2,12 +2,16 @@
 //! per environment. Identities added and removed come from the ResourceSet's inventory; field
 //! changes compare each rendered object with the live one, seen only through the fields the
 //! template sets (the API server adds defaults, status and metadata the template never wrote:
-//! those are not changes). A field the template stops setting is not shown either: whether the
-//! next apply removes it depends on field ownership, which only the server knows.
+//! those are not changes), and through the fields the operator's last apply set (its
+//! `managedFields` entry): a field the template stops setting is taken away by the next
+//! server-side apply, so it shows as removed.
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// The field manager the Flux Operator applies with (server-side apply).
+pub const OPERATOR_MANAGER: &str = "flux-operator";
 
 use crate::model::inventory::ObjectRef;
 
@@ -69,19 +73,60 @@ fn key(r: &ObjectRef) -> (String, String, String, String) {
     )
 }
 
-/// The live object seen through the fields `rendered` sets: maps keep only the keys the rendered
-/// map has (recursively); lists of the same length are compared item by item, other values as
-/// they are.
-pub fn project(live: &Value, rendered: &Value) -> Value {
+/// The fields the operator's last apply set on `live` (`fieldsV1` of its `Apply` entry in
+/// `managedFields`), `None` when it has none.
+pub fn applied_fields(live: &Value) -> Option<&Map<String, Value>> {
+    live.pointer("/metadata/managedFields")?
+        .as_array()?
+        .iter()
+        .find(|m| {
+            m.get("manager").and_then(Value::as_str) == Some(OPERATOR_MANAGER)
+                && m.get("operation").and_then(Value::as_str) == Some("Apply")
+        })?
+        .get("fieldsV1")?
+        .as_object()
+}
+
+/// The live object seen through the fields `rendered` sets and the fields `owned` (the operator's
+/// last apply, as `fieldsV1`) says it set: maps keep the keys the rendered map has, and the keys
+/// the operator owns that it no longer renders (the next apply removes those); lists of the same
+/// length are compared item by item, other values as they are.
+pub fn project(live: &Value, rendered: &Value, owned: Option<&Map<String, Value>>) -> Value {
     match (live, rendered) {
         (Value::Object(l), Value::Object(r)) => Value::Object(
-            r.iter()
-                .filter_map(|(k, rv)| l.get(k).map(|lv| (k.clone(), project(lv, rv))))
+            l.iter()
+                .filter_map(|(k, lv)| {
+                    let own = owned
+                        .and_then(|o| o.get(&format!("f:{k}")))
+                        .and_then(Value::as_object);
+                    match (r.get(k), own) {
+                        (Some(rv), _) => Some((k.clone(), project(lv, rv, own))),
+                        (None, Some(own)) => Some((k.clone(), owned_part(lv, own))),
+                        (None, None) => None,
+                    }
+                })
                 .collect(),
         ),
-        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => {
-            Value::Array(l.iter().zip(r).map(|(lv, rv)| project(lv, rv)).collect())
-        }
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => Value::Array(
+            l.iter()
+                .zip(r)
+                .map(|(lv, rv)| project(lv, rv, None))
+                .collect(),
+        ),
+        _ => live.clone(),
+    }
+}
+
+/// The part of `live` that `owned` (a `fieldsV1` node) covers: the keys it names (`f:key`) of a
+/// map, recursively; a node that names none (a leaf, a list, a map owned whole) covers all of it.
+fn owned_part(live: &Value, owned: &Map<String, Value>) -> Value {
+    let named = |k: &str| owned.get(&format!("f:{k}")).and_then(Value::as_object);
+    match live {
+        Value::Object(l) if owned.keys().any(|k| k.starts_with("f:")) => Value::Object(
+            l.iter()
+                .filter_map(|(k, v)| Some((k.clone(), owned_part(v, named(k)?))))
+                .collect(),
+        ),
         _ => live.clone(),
     }
 }
@@ -143,7 +188,7 @@ pub fn diff(
         let Some(current) = live.get(&k) else {
             continue;
         };
-        let seen = project(current, &o.object);
+        let seen = project(current, &o.object, applied_fields(current));
         if !same(&seen, &o.object) {
             g.changed.push(Changed {
                 object: o.reference.clone(),
@@ -182,7 +227,50 @@ mod tests {
         let r = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
         let l = json!({"metadata": {"name": "a", "uid": "u", "resourceVersion": "9",
             "labels": {"x": "1", "extra": "y"}}, "data": {"k": "v"}, "status": {}});
-        assert!(same(&project(&l, &r), &r));
+        assert!(same(&project(&l, &r, None), &r));
+    }
+
+    #[test]
+    fn a_field_the_operator_applied_and_no_longer_renders_is_removed() {
+        // As the API server records a server-side apply by the operator, and an update by
+        // someone else (whose fields are not the template's to remove).
+        let live = json!({
+            "metadata": {"name": "a", "labels": {"x": "1", "gone": "1", "theirs": "1"},
+                "managedFields": [
+                    {"manager": "flux-operator", "operation": "Apply", "fieldsType": "FieldsV1",
+                     "fieldsV1": {"f:metadata": {"f:labels": {"f:x": {}, "f:gone": {}}},
+                                  "f:data": {".": {}, "f:k": {}, "f:old": {}},
+                                  "f:spec": {"f:list": {}}}},
+                    {"manager": "kubectl-edit", "operation": "Update", "fieldsType": "FieldsV1",
+                     "fieldsV1": {"f:metadata": {"f:labels": {"f:theirs": {}}}, "f:data": {"f:extra": {}}}}
+                ]},
+            "data": {"k": "v", "old": "o", "extra": "e"},
+            "spec": {"list": [1, 2], "defaulted": true}
+        });
+        let now = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
+        let seen = project(&live, &now, applied_fields(&live));
+        assert_eq!(
+            seen,
+            json!({"metadata": {"name": "a", "labels": {"x": "1", "gone": "1"}},
+                   "data": {"k": "v", "old": "o"}, "spec": {"list": [1, 2]}})
+        );
+        let objects = vec![rendered("a", Owner::Shared, now)];
+        let groups = diff(
+            &objects,
+            &[(cm("a"), Owner::Shared)],
+            &BTreeMap::from([(key(&cm("a")), live)]),
+        );
+        let text = &groups[0].changed[0].diff;
+        for removed in ["-    gone: \"1\"", "-  old: o", "-spec:", "-  - 1"] {
+            assert!(text.contains(removed), "{removed}: {text}");
+        }
+        assert!(!text.contains("theirs") && !text.contains("extra") && !text.contains("defaulted"));
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with('+') && !l.starts_with("+++")),
+            "{text}"
+        );
     }
 
     #[test]
