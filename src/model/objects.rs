@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::core::{ApiResource, DynamicResourceScope, Resource};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Deserializes `null` or a wrong type as the default instead of failing the whole list.
 fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -235,7 +235,7 @@ pub struct Condition {
     pub reason: String,
     #[serde(default, deserialize_with = "text")]
     pub message: String,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "int")]
     pub observed_generation: Option<i64>,
     #[serde(default, deserialize_with = "lenient_string")]
     pub last_transition_time: Option<String>,
@@ -718,14 +718,14 @@ pub struct UpdateStrategy {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct RollingUpdate {
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub partition: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct Port {
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
 }
 
@@ -751,13 +751,13 @@ pub struct IngressTls {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ObjectStatus {
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i64>,
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub updated_replicas: Option<i64>,
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub ready_replicas: Option<i64>,
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub available_replicas: Option<i64>,
     #[serde(
         deserialize_with = "lenient_string",
@@ -769,7 +769,7 @@ pub struct ObjectStatus {
         skip_serializing_if = "Option::is_none"
     )]
     pub update_revision: Option<String>,
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "int", skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     #[serde(
         deserialize_with = "tolerant_list",
@@ -926,7 +926,8 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(lenient_string(d)?.unwrap_or_default())
 }
 
-/// A scalar as written (number, string, bool, null); a map or a list is `Null`.
+/// A scalar as written (number, string, bool, null); a map or a list is kept as an empty one:
+/// enough to tell it is no count, without building it.
 fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
     struct V;
     impl<'de> serde::de::Visitor<'de> for V {
@@ -954,14 +955,62 @@ fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
             while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-            Ok(Value::Null)
+            Ok(Value::Array(Vec::new()))
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             while map
                 .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
                 .is_some()
             {}
-            Ok(Value::Null)
+            Ok(Value::Object(Map::new()))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// An integer, `None` for anything else (a float, a string, a map or list, however deep: skipped
+/// without building it).
+fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(i64::try_from(v).ok())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
         }
     }
     d.deserialize_any(V)
@@ -1184,6 +1233,20 @@ mod tests {
         assert_eq!(lb.ingress[0].ip, None);
         assert_eq!(status.container_statuses[0].name, "");
         assert_eq!(status.container_statuses[0].state.waiting, None);
+        // A map or list where a count belongs is kept as such (no count: `suspend` leaves it).
+        let odd: Object =
+            serde_json::from_value(serde_json::json!({"spec": {"replicas": {"n": 3}}})).unwrap();
+        assert_eq!(odd.spec.replicas, serde_json::json!({}));
+        assert_eq!(odd.spec.replicas(), None);
+        // Nesting deeper than a JSON value may be built, where an integer belongs: skipped.
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let text = format!(
+            r#"{{"spec": {{"replicas": {deep}}}, "status": {{"observedGeneration": {deep},
+                "conditions": [{{"type": "Progressing", "observedGeneration": {deep}}}]}}}}"#
+        );
+        let d: Object = serde_json::from_str(&text).unwrap();
+        assert_eq!(d.status.conditions[0].type_, "Progressing");
+        assert_eq!(d.status.observed_generation, None);
     }
 
     #[test]
