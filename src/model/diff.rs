@@ -73,61 +73,219 @@ fn key(r: &ObjectRef) -> (String, String, String, String) {
     )
 }
 
-/// The fields the operator's last apply set on `live` (`fieldsV1` of its `Apply` entry in
-/// `managedFields`), `None` when it has none.
-pub fn applied_fields(live: &Value) -> Option<&Map<String, Value>> {
-    live.pointer("/metadata/managedFields")?
-        .as_array()?
-        .iter()
-        .find(|m| {
-            m.get("manager").and_then(Value::as_str) == Some(OPERATOR_MANAGER)
-                && m.get("operation").and_then(Value::as_str) == Some("Apply")
-        })?
-        .get("fieldsV1")?
-        .as_object()
+/// Who set a live object's fields, from its `managedFields` (`fieldsV1`), at one level of the
+/// object: the operator's last server-side apply, and every other manager.
+#[derive(Debug, Default)]
+pub struct Owners<'a> {
+    ours: Option<&'a Map<String, Value>>,
+    others: Vec<&'a Map<String, Value>>,
 }
 
-/// The live object seen through the fields `rendered` sets and the fields `owned` (the operator's
-/// last apply, as `fieldsV1`) says it set: maps keep the keys the rendered map has, and the keys
-/// the operator owns that it no longer renders (the next apply removes those); lists of the same
-/// length are compared item by item, other values as they are.
-pub fn project(live: &Value, rendered: &Value, owned: Option<&Map<String, Value>>) -> Value {
+impl<'a> Owners<'a> {
+    /// The owners of `live`'s fields at its top.
+    pub fn of(live: &'a Value) -> Owners<'a> {
+        let mut owners = Owners::default();
+        let entries = live
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array);
+        for entry in entries.into_iter().flatten() {
+            let Some(fields) = entry.get("fieldsV1").and_then(Value::as_object) else {
+                continue;
+            };
+            let text = |k: &str| entry.get(k).and_then(Value::as_str);
+            let main = text("subresource").unwrap_or_default().is_empty();
+            if owners.ours.is_none()
+                && main
+                && text("manager") == Some(OPERATOR_MANAGER)
+                && text("operation") == Some("Apply")
+            {
+                owners.ours = Some(fields);
+            } else {
+                owners.others.push(fields);
+            }
+        }
+        owners
+    }
+
+    /// The owners of field `key` below this level.
+    fn child(&self, key: &str) -> Owners<'a> {
+        let key = format!("f:{key}");
+        let at = |m: &&'a Map<String, Value>| m.get(&key).and_then(Value::as_object);
+        Owners {
+            ours: self.ours.as_ref().and_then(at),
+            others: self.others.iter().filter_map(at).collect(),
+        }
+    }
+}
+
+/// The live object seen through the fields `rendered` sets, and through the fields the operator's
+/// last apply set that `rendered` no longer sets ([`removed`]): maps keep those keys; lists of the
+/// same length are compared item by item, other values as they are.
+pub fn project(live: &Value, rendered: &Value, owners: &Owners<'_>) -> Value {
     match (live, rendered) {
         (Value::Object(l), Value::Object(r)) => Value::Object(
             l.iter()
                 .filter_map(|(k, lv)| {
-                    let own = owned
-                        .and_then(|o| o.get(&format!("f:{k}")))
-                        .and_then(Value::as_object);
-                    match (r.get(k), own) {
-                        (Some(rv), _) => Some((k.clone(), project(lv, rv, own))),
-                        (None, Some(own)) => Some((k.clone(), owned_part(lv, own))),
-                        (None, None) => None,
-                    }
+                    let owners = owners.child(k);
+                    let seen = match r.get(k) {
+                        Some(rv) => Some(project(lv, rv, &owners)),
+                        None => removed(lv, &owners),
+                    };
+                    Some((k.clone(), seen?))
                 })
                 .collect(),
         ),
         (Value::Array(l), Value::Array(r)) if l.len() == r.len() => Value::Array(
             l.iter()
                 .zip(r)
-                .map(|(lv, rv)| project(lv, rv, None))
+                .map(|(lv, rv)| project(lv, rv, &Owners::default()))
                 .collect(),
         ),
         _ => live.clone(),
     }
 }
 
-/// The part of `live` that `owned` (a `fieldsV1` node) covers: the keys it names (`f:key`) of a
-/// map, recursively; a node that names none (a leaf, a list, a map owned whole) covers all of it.
-fn owned_part(live: &Value, owned: &Map<String, Value>) -> Value {
-    let named = |k: &str| owned.get(&format!("f:{k}")).and_then(Value::as_object);
+/// What of `live` (a field the template no longer sets) the next apply takes away: the part only
+/// the operator set. `None` when nothing: another manager also set the field (it stays theirs), or
+/// the operator's entry names no sub-field of a map (it applied an empty map, as normalisation
+/// adds `strategy: {}`, or owns an atomic struct), or the value is null.
+fn removed(live: &Value, owners: &Owners<'_>) -> Option<Value> {
+    let ours = owners.ours?;
+    if !owners.others.is_empty() {
+        return None;
+    }
+    let named = ours.keys().any(|k| k.starts_with("f:"));
     match live {
-        Value::Object(l) if owned.keys().any(|k| k.starts_with("f:")) => Value::Object(
-            l.iter()
-                .filter_map(|(k, v)| Some((k.clone(), owned_part(v, named(k)?))))
-                .collect(),
-        ),
-        _ => live.clone(),
+        Value::Object(l) if named => {
+            let gone: Map<String, Value> = l
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), removed(v, &owners.child(k))?)))
+                .collect();
+            (!gone.is_empty()).then_some(Value::Object(gone))
+        }
+        Value::Object(_) | Value::Null => None,
+        _ => Some(live.clone()),
+    }
+}
+
+/// Annotations by which the operator fills fields at apply time, from objects the template does not
+/// render (`copyFrom`, `convertKubeConfigFrom`) or from a checksum of them (`checksumFrom`).
+const COPY_FROM: &str = "fluxcd.controlplane.io/copyFrom";
+const CONVERT_KUBECONFIG_FROM: &str = "fluxcd.controlplane.io/convertKubeConfigFrom";
+const CHECKSUM_FROM: &str = "fluxcd.controlplane.io/checksumFrom";
+const CHECKSUM: &str = "fluxcd.controlplane.io/checksum";
+
+/// `rendered` with the fields the operator fills at apply time taken from `live`: a local render
+/// cannot compute them (they come from other objects), and they are not changes of the template.
+fn with_apply_time_fields(rendered: &Value, live: &Value) -> Value {
+    let mut out = rendered.clone();
+    let annotation = |k: &str| {
+        rendered
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(k))
+            .is_some()
+    };
+    if let (Value::Object(out), Value::Object(live)) = (&mut out, live) {
+        if annotation(COPY_FROM) {
+            for k in ["data", "binaryData", "type"] {
+                if let Some(v) = live.get(k) {
+                    out.insert(k.to_string(), v.clone());
+                }
+            }
+        }
+        if annotation(CONVERT_KUBECONFIG_FROM)
+            && let Some(Value::Object(from)) = live.get("data")
+        {
+            let data = out
+                .entry("data")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(data) = data {
+                for k in ["address", "ca.crt"] {
+                    if let (false, Some(v)) = (data.contains_key(k), from.get(k)) {
+                        data.insert(k.to_string(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+    copy_checksums(&mut out, live);
+    out
+}
+
+/// Every `metadata.annotations` with `checksumFrom`, at any depth (pod templates too), gets the
+/// checksum annotation the live object carries at the same place.
+fn copy_checksums(rendered: &mut Value, live: &Value) {
+    match (rendered, live) {
+        (Value::Object(r), Value::Object(l)) => {
+            if let (Some(Value::Object(ra)), Some(la)) = (
+                r.get_mut("annotations"),
+                l.get("annotations").and_then(Value::as_object),
+            ) && ra.contains_key(CHECKSUM_FROM)
+                && let Some(sum) = la.get(CHECKSUM)
+            {
+                ra.insert(CHECKSUM.to_string(), sum.clone());
+            }
+            for (k, rv) in r.iter_mut() {
+                if let Some(lv) = l.get(k) {
+                    copy_checksums(rv, lv);
+                }
+            }
+        }
+        (Value::Array(r), Value::Array(l)) => {
+            for (rv, lv) in r.iter_mut().zip(l) {
+                copy_checksums(rv, lv);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A Secret's `stringData` as the API server stores it: merged into `data`, base64-encoded.
+fn secret_as_stored(rendered: &Value) -> Value {
+    use base64::Engine as _;
+    let mut out = rendered.clone();
+    if let Value::Object(o) = &mut out
+        && let Some(Value::Object(strings)) = o.remove("stringData")
+    {
+        let data = o.entry("data").or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(data) = data {
+            for (k, v) in strings {
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                data.insert(k, Value::String(encoded));
+            }
+        }
+    }
+    out
+}
+
+/// Secret values hidden as `kubectl diff` hides them: `***` where both sides agree, `*** (before)`
+/// and `*** (after)` where they differ.
+fn mask_secret(seen: &mut Value, rendered: &mut Value) {
+    for field in ["data", "stringData"] {
+        let before = seen.get(field).and_then(Value::as_object).cloned();
+        let after = rendered.get(field).and_then(Value::as_object).cloned();
+        let mask = |side: &mut Value,
+                    mine: &Option<Map<String, Value>>,
+                    theirs: &Option<Map<String, Value>>,
+                    label: &str| {
+            if let (Some(Value::Object(m)), Some(mine)) = (side.get_mut(field), mine) {
+                for (k, v) in m.iter_mut() {
+                    let same = theirs.as_ref().and_then(|t| t.get(k)) == mine.get(k);
+                    let other = theirs.as_ref().is_some_and(|t| t.contains_key(k));
+                    *v = Value::String(if same || !other {
+                        "***".into()
+                    } else {
+                        format!("*** ({label})")
+                    });
+                }
+            }
+        };
+        mask(seen, &before, &after, "before");
+        mask(rendered, &after, &before, "after");
     }
 }
 
@@ -188,11 +346,19 @@ pub fn diff(
         let Some(current) = live.get(&k) else {
             continue;
         };
-        let seen = project(current, &o.object, applied_fields(current));
-        if !same(&seen, &o.object) {
+        let secret = o.reference.group.is_empty() && o.reference.kind == "Secret";
+        let mut now = with_apply_time_fields(&o.object, current);
+        if secret {
+            now = secret_as_stored(&now);
+        }
+        let mut seen = project(current, &now, &Owners::of(current));
+        if !same(&seen, &now) {
+            if secret {
+                mask_secret(&mut seen, &mut now);
+            }
             g.changed.push(Changed {
                 object: o.reference.clone(),
-                diff: unified(&o.reference.to_string(), &yaml(&seen), &yaml(&o.object)),
+                diff: unified(&o.reference.to_string(), &yaml(&seen), &yaml(&now)),
             });
         }
     }
@@ -227,7 +393,7 @@ mod tests {
         let r = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
         let l = json!({"metadata": {"name": "a", "uid": "u", "resourceVersion": "9",
             "labels": {"x": "1", "extra": "y"}}, "data": {"k": "v"}, "status": {}});
-        assert!(same(&project(&l, &r, None), &r));
+        assert!(same(&project(&l, &r, &Owners::of(&l)), &r));
     }
 
     #[test]
@@ -248,7 +414,7 @@ mod tests {
             "spec": {"list": [1, 2], "defaulted": true}
         });
         let now = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
-        let seen = project(&live, &now, applied_fields(&live));
+        let seen = project(&live, &now, &Owners::of(&live));
         assert_eq!(
             seen,
             json!({"metadata": {"name": "a", "labels": {"x": "1", "gone": "1"}},
@@ -310,6 +476,96 @@ mod tests {
         assert!(g12.changed[0].diff.contains("--- live/"));
         assert_eq!(groups[1].owner, pr13);
         assert_eq!(groups[1].added, vec![cm("app-13")]);
+    }
+
+    fn one(kind: &str, rendered: Value, live: Value) -> Vec<Group> {
+        let r = ObjectRef::new("", kind, "ns", "a");
+        let k = key(&r);
+        let objects = vec![RenderedObject {
+            reference: r.clone(),
+            owner: Owner::Shared,
+            object: rendered,
+        }];
+        diff(
+            &objects,
+            &[(r, Owner::Shared)],
+            &BTreeMap::from([(k, live)]),
+        )
+    }
+
+    fn applied_by(manager: &str, operation: &str, fields: Value) -> Value {
+        json!({"manager": manager, "operation": operation, "fieldsType": "FieldsV1", "fieldsV1": fields})
+    }
+
+    #[test]
+    fn a_field_another_manager_also_set_stays() {
+        let live = json!({"metadata": {"name": "a", "labels": {"x": "1", "both": "1"}, "managedFields": [
+            applied_by("flux-operator", "Apply", json!({"f:metadata": {"f:labels": {"f:x": {}, "f:both": {}}}})),
+            applied_by("platform", "Apply", json!({"f:metadata": {"f:labels": {"f:both": {}}}}))]}});
+        let rendered = json!({"metadata": {"name": "a", "labels": {"x": "1"}}});
+        assert!(one("ConfigMap", rendered, live).is_empty());
+    }
+
+    #[test]
+    fn what_normalisation_adds_is_no_removal() {
+        // As the API server stores a Deployment the operator applied: normalisation added
+        // `strategy: {}` and a null creationTimestamp, which managedFields records as leaves; the
+        // server defaulted the strategy.
+        let live = json!({"metadata": {"name": "a", "managedFields": [applied_by("flux-operator", "Apply", json!({
+                "f:spec": {"f:replicas": {}, "f:strategy": {}, "f:selector": {},
+                    "f:template": {"f:metadata": {"f:creationTimestamp": {}, "f:labels": {"f:app": {}}}}}}))]},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "a"}},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%"}},
+                "template": {"metadata": {"creationTimestamp": null, "labels": {"app": "a"}}}}});
+        let rendered = json!({"metadata": {"name": "a"}, "spec": {"replicas": 1,
+            "selector": {"matchLabels": {"app": "a"}}, "template": {"metadata": {"labels": {"app": "a"}}}}});
+        assert_eq!(one("Deployment", rendered, live), vec![]);
+    }
+
+    #[test]
+    fn fields_the_operator_fills_at_apply_time_are_no_change() {
+        let live = json!({"metadata": {"name": "a",
+                "annotations": {"fluxcd.controlplane.io/copyFrom": "infra/ca",
+                    "fluxcd.controlplane.io/checksumFrom": "ConfigMap/infra/ca",
+                    "fluxcd.controlplane.io/checksum": "sha256:00"},
+                "managedFields": [applied_by("flux-operator", "Apply", json!({
+                    "f:metadata": {"f:annotations": {"f:fluxcd.controlplane.io/copyFrom": {},
+                        "f:fluxcd.controlplane.io/checksumFrom": {}, "f:fluxcd.controlplane.io/checksum": {}}},
+                    "f:data": {"f:ca.crt": {}, "f:address": {}}}))]},
+            "data": {"ca.crt": "PEM", "address": "https://k8s"}});
+        let rendered = json!({"metadata": {"name": "a", "annotations": {
+            "fluxcd.controlplane.io/copyFrom": "infra/ca",
+            "fluxcd.controlplane.io/checksumFrom": "ConfigMap/infra/ca"}}});
+        assert_eq!(one("ConfigMap", rendered, live), vec![]);
+        let live = json!({"metadata": {"name": "k", "annotations": {
+                "fluxcd.controlplane.io/convertKubeConfigFrom": "infra/kubeconfig"}},
+            "data": {"address": "https://k8s", "ca.crt": "PEM", "mine": "1"}});
+        let rendered = json!({"metadata": {"name": "k", "annotations": {
+            "fluxcd.controlplane.io/convertKubeConfigFrom": "infra/kubeconfig"}}, "data": {"mine": "1"}});
+        assert_eq!(one("ConfigMap", rendered, live), vec![]);
+    }
+
+    #[test]
+    fn secret_values_are_masked_and_string_data_compared_as_stored() {
+        let live = json!({"metadata": {"name": "a"}, "type": "Opaque",
+            "data": {"same": "c2VjcmV0", "changed": "b2xk"}});
+        // `secret` and `old` in base64: stringData as the API server stores it.
+        let rendered =
+            json!({"metadata": {"name": "a"}, "type": "Opaque", "stringData": {"same": "secret"}});
+        assert_eq!(one("Secret", rendered.clone(), live.clone()), vec![]);
+        let rendered = json!({"metadata": {"name": "a"}, "type": "Opaque",
+            "stringData": {"same": "secret", "changed": "new-value"}});
+        let groups = one("Secret", rendered, live);
+        let text = &groups[0].changed[0].diff;
+        assert!(
+            text.contains("-  changed: '*** (before)'")
+                || text.contains("-  changed: \"*** (before)\""),
+            "{text}"
+        );
+        assert!(text.contains("*** (after)"), "{text}");
+        for secret in ["c2VjcmV0", "b2xk", "secret\n", "new-value", "bmV3LXZhbHVl"] {
+            assert!(!text.contains(secret), "{secret} printed: {text}");
+        }
     }
 
     #[test]
