@@ -408,7 +408,7 @@ pub struct ProviderSkip {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderStatus {
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "tolerant_list")]
     pub conditions: Vec<Condition>,
     #[serde(default, deserialize_with = "lenient")]
     pub exported_inputs: Vec<BTreeMap<String, Value>>,
@@ -477,7 +477,7 @@ pub struct InputProviderRef {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceSetStatus {
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "tolerant_list")]
     pub conditions: Vec<Condition>,
     #[serde(default, deserialize_with = "lenient")]
     pub inventory: Option<Inventory>,
@@ -528,7 +528,7 @@ pub struct FluxObject {
 pub struct FluxStatus {
     #[serde(default)]
     pub observed_generation: Option<i64>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "tolerant_list")]
     pub conditions: Vec<Condition>,
     #[serde(default, deserialize_with = "lenient")]
     pub inventory: Option<Inventory>,
@@ -1261,6 +1261,15 @@ mod tests {
         assert!(p.spec.filter.labels.is_empty());
         assert!(p.metadata.annotations().is_empty());
         assert!(p.status.conditions.is_empty());
+        // One malformed condition does not hide the others.
+        let f: FluxObject = serde_json::from_value(serde_json::json!({
+            "status": {"conditions": ["junk", {"type": 5, "status": "False"},
+                {"type": "Ready", "status": "True", "observedGeneration": "x"}]}
+        }))
+        .unwrap();
+        let ready = find_condition(&f.status.conditions, "Ready");
+        assert_eq!(ready.map(|c| c.status.as_str()), Some("True"));
+        assert_eq!(f.status.conditions.len(), 2);
         assert_eq!(p.status.exported_inputs.len(), 1);
     }
 }
