@@ -665,7 +665,8 @@ fn with_apply_time_objects(rset: &mut Value) {
             "metadata": {"name": "worker-<< inputs.id >>", "namespace": ns},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "worker-<< inputs.id >>"}},
                      "template": {"metadata": {"labels": {"app": "worker-<< inputs.id >>"}},
-                                  "spec": {"containers": [{"name": "worker", "image": "registry.example.com/worker:<< inputs.sha >>"}]}}}}));
+                                  "spec": {"containers": [{"name": "worker", "image": "registry.example.com/worker:<< inputs.sha >>",
+                                                             "resources": {"limits": {"cpu": "100m"}}}]}}}}));
         resources.push(json!({
             "apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": "worker-<< inputs.id >>-token", "namespace": ns},
@@ -680,7 +681,8 @@ fn with_apply_time_objects(rset: &mut Value) {
 
 /// After the real operator has applied them, `render --diff` finds nothing to change in objects
 /// whose live form differs from the template (normalised, defaulted, stored as base64, filled at
-/// apply time), and a change to a Secret shows no secret value.
+/// apply time); a change to a Secret shows no secret value, and a field dropped inside a container
+/// shows as removed.
 #[ignore = "needs the test control plane: scripts/test runs it"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn render_diff_is_empty_once_applied_whatever_the_server_adds() {
@@ -716,13 +718,18 @@ async fn render_diff_is_empty_once_applied_whatever_the_server_adds() {
         stderr_of(&out)
     );
 
-    // The Secret's value changed in a local copy of the template: shown as changed, masked.
+    // A local copy of the template changes the Secret's value (shown changed, masked) and drops the
+    // container's limits (shown removed, and nothing the server added).
     let rset = w.api(FO, "ResourceSet").get("api-pr-envs").await.unwrap();
     let mut edited = json!({"apiVersion": FO, "kind": "ResourceSet",
         "metadata": {"name": "api-pr-envs", "namespace": w.ns}, "spec": rset.data["spec"].clone()});
     for r in edited["spec"]["resources"].as_array_mut().unwrap() {
         if r["kind"] == "Secret" {
             r["stringData"]["token"] = json!("rotated-<< inputs.id >>");
+        }
+        if r["kind"] == "Deployment" {
+            let container = &mut r["spec"]["template"]["spec"]["containers"][0];
+            container.as_object_mut().unwrap().remove("resources");
         }
     }
     let dir = tempfile::tempdir().unwrap();
@@ -745,9 +752,23 @@ async fn render_diff_is_empty_once_applied_whatever_the_server_adds() {
         assert!(!text.contains(secret), "{secret} printed: {text}");
     }
     assert!(
-        !text.contains("Deployment") && !text.contains("ConfigMap"),
+        text.contains(&format!("  ~ Deployment/{}/worker-{a}", w.ns))
+            && text
+                .lines()
+                .any(|l| l.starts_with('-') && l[1..].trim() == "cpu: 100m"),
         "{text}"
     );
+    for added_by_the_server in [
+        "strategy",
+        "terminationMessagePath",
+        "creationTimestamp",
+        "ConfigMap",
+    ] {
+        assert!(
+            !text.contains(added_by_the_server),
+            "{added_by_the_server}: {text}"
+        );
+    }
 }
 
 /// `reconcile` requests a reconcile of the environment's Kustomization and returns once the real

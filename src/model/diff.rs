@@ -107,6 +107,25 @@ impl<'a> Owners<'a> {
         owners
     }
 
+    /// The owners of the fields of list item `live`, named in `fieldsV1` by its keys
+    /// (`k:{"name":"worker"}`: an item of a list merged by key, such as containers).
+    fn item(&self, live: &Value) -> Owners<'a> {
+        let matches = |k: &String| {
+            k.strip_prefix("k:")
+                .and_then(|keys| serde_json::from_str::<Map<String, Value>>(keys).ok())
+                .is_some_and(|keys| keys.iter().all(|(f, v)| live.get(f) == Some(v)))
+        };
+        let at = |m: &&'a Map<String, Value>| {
+            m.iter()
+                .find(|(k, _)| matches(k))
+                .and_then(|(_, v)| v.as_object())
+        };
+        Owners {
+            ours: self.ours.as_ref().and_then(at),
+            others: self.others.iter().filter_map(at).collect(),
+        }
+    }
+
     /// The owners of field `key` below this level.
     fn child(&self, key: &str) -> Owners<'a> {
         let key = format!("f:{key}");
@@ -120,7 +139,8 @@ impl<'a> Owners<'a> {
 
 /// The live object seen through the fields `rendered` sets, and through the fields the operator's
 /// last apply set that `rendered` no longer sets ([`removed`]): maps keep those keys; lists of the
-/// same length are compared item by item, other values as they are.
+/// same length are compared item by item (an item's fields by its keys in `fieldsV1`), other
+/// values as they are.
 pub fn project(live: &Value, rendered: &Value, owners: &Owners<'_>) -> Value {
     match (live, rendered) {
         (Value::Object(l), Value::Object(r)) => Value::Object(
@@ -138,7 +158,7 @@ pub fn project(live: &Value, rendered: &Value, owners: &Owners<'_>) -> Value {
         (Value::Array(l), Value::Array(r)) if l.len() == r.len() => Value::Array(
             l.iter()
                 .zip(r)
-                .map(|(lv, rv)| project(lv, rv, &Owners::default()))
+                .map(|(lv, rv)| project(lv, rv, &owners.item(lv)))
                 .collect(),
         ),
         _ => live.clone(),
@@ -566,6 +586,20 @@ mod tests {
         for secret in ["c2VjcmV0", "b2xk", "secret\n", "new-value", "bmV3LXZhbHVl"] {
             assert!(!text.contains(secret), "{secret} printed: {text}");
         }
+    }
+
+    #[test]
+    fn a_field_dropped_inside_a_keyed_list_item_is_removed() {
+        let live = json!({"metadata": {"name": "a", "managedFields": [applied_by("flux-operator", "Apply", json!({
+                "f:spec": {"f:containers": {"k:{\"name\":\"worker\"}": {".": {}, "f:name": {}, "f:image": {},
+                    "f:resources": {"f:limits": {"f:cpu": {}}}}}}}))]},
+            "spec": {"containers": [{"name": "worker", "image": "w:1", "imagePullPolicy": "IfNotPresent",
+                "resources": {"limits": {"cpu": "100m"}}}]}});
+        let rendered = json!({"metadata": {"name": "a"}, "spec": {"containers": [{"name": "worker", "image": "w:1"}]}});
+        let groups = one("Pod", rendered, live);
+        let text = &groups[0].changed[0].diff;
+        assert!(text.contains("-        cpu: 100m"), "{text}");
+        assert!(!text.contains("imagePullPolicy"), "{text}");
     }
 
     #[test]
