@@ -95,16 +95,53 @@ fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
     // bounded: each pass reads the document again
     for _ in 0..64 {
         let mut tab_line = None;
-        match parse_source(text, &source, &mut tab_line) {
-            Err(e) => match tab_line {
-                Some(line) => {
+        let mut retag = None;
+        let mut uncomment = None;
+        match parse_source(text, &source, &mut tab_line, &mut retag, &mut uncomment) {
+            // the comment go-yaml reads there, blanked (same byte offsets) for granit
+            Err(e) if uncomment.is_some() => {
+                let Some(hash) = uncomment else {
+                    return Err(e);
+                };
+                let mut fixed = source.to_string();
+                let end = fixed
+                    .get(hash..)
+                    .and_then(|r| r.find(['\n', '\r']))
+                    .map_or(fixed.len(), |n| hash + n);
+                let Some(comment) = fixed.get(hash..end) else {
+                    return Err(e);
+                };
+                let blank = " ".repeat(comment.len());
+                if *comment == blank {
+                    return Err(e);
+                }
+                fixed.replace_range(hash..end, &blank);
+                source = std::borrow::Cow::Owned(fixed);
+            }
+            Err(e) => match (retag, tab_line) {
+                // go-yaml's tag takes in `,` `[` `]` where granit's ends: read again with them
+                // as `.` (a tag character for both, same byte offsets; the tag is unknown either
+                // way), so that granit tokenises the rest as go-yaml does.
+                (Some((from, to)), _) => {
+                    let mut fixed = source.to_string();
+                    let Some(span) = fixed.get(from..to) else {
+                        return Err(e);
+                    };
+                    let dotted = span.replace([',', '[', ']'], ".");
+                    if dotted == span {
+                        return Err(e);
+                    }
+                    fixed.replace_range(from..to, &dotted);
+                    source = std::borrow::Cow::Owned(fixed);
+                }
+                (None, Some(line)) => {
                     let fixed = untab_line(&source, line);
                     if fixed == *source {
                         return Err(e);
                     }
                     source = std::borrow::Cow::Owned(fixed);
                 }
-                None => return Err(e),
+                (None, None) => return Err(e),
             },
             ok => return ok,
         }
@@ -131,6 +168,8 @@ fn parse_source(
     text: &str,
     source: &str,
     tab_line: &mut Option<usize>,
+    retag: &mut Option<(usize, usize)>,
+    uncomment: &mut Option<usize>,
 ) -> Result<(Vec<Node>, Option<usize>), String> {
     if !text.chars().all(readable) {
         return Err(CONTROL.to_string());
@@ -169,14 +208,42 @@ fn parse_source(
     let mut in_doc = false;
     while let Some(item) = parser.next_event() {
         let (event, span) = item.map_err(|e| {
+            if let Some(TagIssue::Longer(from, to)) = tabs.tag {
+                *retag = Some((from, to));
+            }
             let info = e.info();
+            // libyaml starts a comment at any `#` where it looks for the next token (after a block
+            // scalar's `|`, a quoted scalar, flow punctuation); granit wants a blank before it.
+            if info.contains("comments must be separated from other tokens by whitespace")
+                && let Some(at) = e.marker().byte_offset()
+                && let Some(line) = source.get(at..).map(|r| r.split('\n').next().unwrap_or(""))
+                && let Some(hash) = line.find('#')
+            {
+                *uncomment = Some(at + hash);
+            }
+            // granit ends a tag at `,` `[` `]` and wants a blank there (the marker is at the
+            // tag); go-yaml reads on.
+            if retag.is_none()
+                && info.contains("did not find expected whitespace or line break")
+                && let Some(at) = e.marker().byte_offset()
+                && source.get(at..).is_some_and(|r| r.starts_with('!'))
+            {
+                let longer: usize = source
+                    .get(at..)
+                    .unwrap_or("")
+                    .chars()
+                    .take_while(|c| tag_char(*c))
+                    .map(char::len_utf8)
+                    .sum();
+                *retag = Some((at, at + longer));
+            }
             if info.starts_with("tab cannot be used as indentation") {
                 *tab_line = Some(e.marker().line());
             }
             go_error(&info, e.marker().line())
         })?;
         let line = span.start.line();
-        tabs.observe(&event, &span, text);
+        tabs.observe(&event, &span, text, source);
         let new = match event {
             Event::StreamStart => continue,
             Event::StreamEnd => break,
@@ -319,6 +386,13 @@ fn parse_source(
             stack.push(idx);
         }
     }
+    if let Some(TagIssue::Longer(from, to)) = tabs.tag {
+        *retag = Some((from, to));
+        return Err(go_error(
+            "did not find expected whitespace or line break",
+            0,
+        ));
+    }
     tabs.check(text)?;
     Ok((nodes, root))
 }
@@ -340,15 +414,63 @@ struct TabCheck {
     end: usize,
     /// End of an explicit document end marker (`...`).
     doc_end: Option<usize>,
+    /// The first tag go-yaml reads differently from granit (see `observe`).
+    tag: Option<TagIssue>,
+}
+
+/// A tag as go-yaml reads it, where granit-parser differs.
+#[derive(Debug, Clone, Copy)]
+enum TagIssue {
+    /// go-yaml's tag goes on over `,` `[` `]` (from, to: the bytes granit left out of it).
+    Longer(usize, usize),
+    /// go-yaml's tag is followed by no blank: a scanner error at this byte.
+    NoBlank(usize),
+}
+
+/// The characters libyaml reads in a tag (those of a URI, `,` `[` `]` included).
+fn tag_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_;/?:@&=+$,.!~*'()[]%".contains(c)
 }
 
 impl TabCheck {
-    fn observe(&mut self, event: &Event<'_>, span: &granit_parser::Span, text: &str) {
+    fn observe(&mut self, event: &Event<'_>, span: &granit_parser::Span, text: &str, source: &str) {
         let (Some(start), Some(end)) = (span.start.byte_offset(), span.end.byte_offset()) else {
             return;
         };
         self.end = self.end.max(end);
         let in_flow = self.open.iter().any(|&(flow, _)| flow);
+        // go-yaml reads a tag on over every URI character (`,` `[` `]` included) and then wants a
+        // blank (or, in a flow collection, a `,`); granit ends a tag at flow punctuation.
+        let tag = match event {
+            Event::Scalar(_, _, _, tag)
+            | Event::SequenceStart(_, _, tag)
+            | Event::MappingStart(_, _, tag) => tag.as_ref(),
+            _ => None,
+        };
+        if self.tag.is_none()
+            && let Some(tag) = tag
+        {
+            let written = format!("{}{}", tag.handle(), tag.suffix());
+            if let Some(at) = source.get(..end.max(start)).and_then(|t| t.rfind(&written))
+                && source.get(..at).is_some_and(|b| !b.ends_with('<'))
+            {
+                let rest = source.get(at + written.len()..).unwrap_or("");
+                let longer: usize = rest
+                    .chars()
+                    .take_while(|c| tag_char(*c))
+                    .map(char::len_utf8)
+                    .sum();
+                let after = rest.get(longer..).and_then(|r| r.chars().next());
+                let blank = after.is_none_or(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+                    || (in_flow && after == Some(','));
+                let granit_end = at + written.len();
+                if longer > 0 {
+                    self.tag = Some(TagIssue::Longer(granit_end, granit_end + longer));
+                } else if !blank {
+                    self.tag = Some(TagIssue::NoBlank(granit_end));
+                }
+            }
+        }
         match event {
             Event::DocumentEnd if end > start => self.doc_end = Some(end),
             Event::SequenceStart(style, ..) | Event::MappingStart(style, ..) => {
@@ -399,6 +521,13 @@ impl TabCheck {
     }
 
     fn check(&self, text: &str) -> Result<(), String> {
+        if let Some(TagIssue::NoBlank(at)) = self.tag {
+            let line = text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
+            return Err(scanner_error(
+                line,
+                "did not find expected whitespace or line break",
+            ));
+        }
         let bytes = text.as_bytes();
         // the scanner reads on to the next document marker (or the end)
         let mut limit = self.doc_end.unwrap_or(bytes.len());
