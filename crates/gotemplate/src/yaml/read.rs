@@ -447,28 +447,33 @@ impl TabCheck {
             | Event::MappingStart(_, _, tag) => tag.as_ref(),
             _ => None,
         };
+        // The tag token is at `tag_start` when granit says so, else where the node starts.
+        let at = span
+            .tag_start
+            .as_ref()
+            .and_then(|m| m.byte_offset())
+            .unwrap_or(start);
         if self.tag.is_none()
-            && let Some(tag) = tag
+            && tag.is_some()
+            && let Some(rest) = source.get(at..)
+            && rest.starts_with('!')
+            && !rest.starts_with("!<")
         {
-            let written = format!("{}{}", tag.handle(), tag.suffix());
-            if let Some(at) = source.get(..end.max(start)).and_then(|t| t.rfind(&written))
-                && source.get(..at).is_some_and(|b| !b.ends_with('<'))
-            {
-                let rest = source.get(at + written.len()..).unwrap_or("");
-                let longer: usize = rest
+            let len = |granit: bool| -> usize {
+                1 + rest[1..]
                     .chars()
-                    .take_while(|c| tag_char(*c))
+                    .take_while(|c| tag_char(*c) && !(granit && matches!(c, ',' | '[' | ']')))
                     .map(char::len_utf8)
-                    .sum();
-                let after = rest.get(longer..).and_then(|r| r.chars().next());
-                let blank = after.is_none_or(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-                    || (in_flow && after == Some(','));
-                let granit_end = at + written.len();
-                if longer > 0 {
-                    self.tag = Some(TagIssue::Longer(granit_end, granit_end + longer));
-                } else if !blank {
-                    self.tag = Some(TagIssue::NoBlank(granit_end));
-                }
+                    .sum::<usize>()
+            };
+            let (theirs, go) = (len(true), len(false));
+            let after = rest.get(go..).and_then(|r| r.chars().next());
+            let blank = after.is_none_or(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+                || (in_flow && after == Some(','));
+            if go > theirs {
+                self.tag = Some(TagIssue::Longer(at + theirs, at + go));
+            } else if !blank {
+                self.tag = Some(TagIssue::NoBlank(at + go));
             }
         }
         match event {
