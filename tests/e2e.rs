@@ -938,16 +938,28 @@ async fn a_suspended_environment() {
         )
         .await
         .unwrap();
-    let env = w.env_json(id).await.unwrap();
-    assert_eq!(env["status"], "Suspended", "{env:#}");
+    // Suspended once kustomize-controller has seen the change (until then the new generation is
+    // not reconciled yet: Progressing).
+    let suspended = || async {
+        eventually("Suspended", SLOW, || async {
+            let env = w.env_json(id).await.unwrap_or_default();
+            Ok(if env["status"] == "Suspended" {
+                Ok(env)
+            } else {
+                Err(format!("{env:#}"))
+            })
+        })
+        .await
+        .unwrap()
+    };
+    suspended().await;
 
     let new = w.push(id, "while suspended\n");
     w.ok(&["render"]).await;
     // The ResourceSet renders the new sha into the Kustomization; the suspended Kustomization
     // does not apply it, so the pods still run the old commit.
-    let env = w.env_json(id).await.unwrap();
+    let env = suspended().await;
     assert_eq!(env["pr"]["sha"], new.as_str());
-    assert_eq!(env["status"], "Suspended", "{env:#}");
     let ks = w.api(KS, "Kustomization").get(&name).await.unwrap();
     assert_eq!(
         ks.data["spec"]["suspend"], true,
