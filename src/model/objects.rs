@@ -76,6 +76,21 @@ macro_rules! scalars_as {
     };
 }
 
+/// Reads past the rest of a list, building nothing (however deep).
+fn skip_seq<'de, A: serde::de::SeqAccess<'de>>(seq: &mut A) -> Result<(), A::Error> {
+    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads past the rest of a map, building nothing (however deep).
+fn skip_map<'de, A: serde::de::MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    while map
+        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+        .is_some()
+    {}
+    Ok(())
+}
+
 /// A string, or `None` for anything else, without an intermediate `Value`.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     struct V;
@@ -95,17 +110,14 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
             self,
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            skip_seq(&mut seq)?;
             Ok(None)
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(
             self,
             mut map: A,
         ) -> Result<Self::Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
+            skip_map(&mut map)?;
             Ok(None)
         }
     }
@@ -144,7 +156,7 @@ fn string_map<'de, D: Deserializer<'de>>(
             self,
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            skip_seq(&mut seq)?;
             Ok(None)
         }
     }
@@ -179,7 +191,7 @@ impl<'de, T: Deserialize<'de> + Default> serde::de::Visitor<'de> for ObjectOrDef
         Ok(T::default())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        skip_seq(&mut seq)?;
         Ok(T::default())
     }
 }
@@ -875,10 +887,7 @@ fn tolerant_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
             Ok(Vec::new())
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
+            skip_map(&mut map)?;
             Ok(Vec::new())
         }
     }
@@ -911,10 +920,7 @@ fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
             self,
             mut map: A,
         ) -> Result<Self::Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
+            skip_map(&mut map)?;
             Ok(Vec::new())
         }
     }
@@ -954,14 +960,11 @@ fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
             Ok(v.into())
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            skip_seq(&mut seq)?;
             Ok(Value::Array(Vec::new()))
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
+            skip_map(&mut map)?;
             Ok(Value::Object(Map::new()))
         }
     }
@@ -999,17 +1002,14 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
             self,
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            skip_seq(&mut seq)?;
             Ok(None)
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(
             self,
             mut map: A,
         ) -> Result<Self::Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
+            skip_map(&mut map)?;
             Ok(None)
         }
     }
@@ -1034,7 +1034,7 @@ impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for SomeMap<T> {
         Ok(None)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        skip_seq(&mut seq)?;
         Ok(None)
     }
 }

@@ -88,65 +88,61 @@ pub fn readable(c: char) -> bool {
 
 /// Parses the first document of `text` into a node arena; returns the root (None: empty).
 fn parse(text: &str) -> Result<(Vec<Node>, Option<usize>), String> {
-    // granit-parser refuses tabs that go-yaml takes as blanks (on the continuation lines of
-    // quoted and plain scalars): such lines are read again with those tabs as spaces (same
-    // byte offsets), and go-yaml's own tab rules are checked on the original text.
+    // Where granit-parser tokenises differently from go-yaml, the text is read again rewritten
+    // to what go-yaml sees, at the same byte offsets: tabs go-yaml takes as blanks (on the
+    // continuation lines of quoted and plain scalars) made spaces, a comment granit refuses
+    // blanked, a tag's `,` `[` `]` made tag characters. go-yaml's own tab rules are checked on
+    // the original text.
     let mut source = std::borrow::Cow::Borrowed(text);
     // bounded: each pass reads the document again
     for _ in 0..64 {
         let mut tab_line = None;
         let mut retag = None;
         let mut uncomment = None;
-        match parse_source(text, &source, &mut tab_line, &mut retag, &mut uncomment) {
-            // the comment go-yaml reads there, blanked (same byte offsets) for granit
-            Err(e) if uncomment.is_some() => {
-                let Some(hash) = uncomment else {
-                    return Err(e);
+        let fixed = match parse_source(text, &source, &mut tab_line, &mut retag, &mut uncomment) {
+            ok @ Ok(_) => return ok,
+            Err(e) => {
+                let fixed = if let Some(hash) = uncomment {
+                    // the comment go-yaml reads there, blanked for granit
+                    let end = source
+                        .get(hash..)
+                        .and_then(|r| r.find(['\n', '\r']))
+                        .map_or(source.len(), |n| hash + n);
+                    rewritten(&source, hash, end, |comment| " ".repeat(comment.len()))
+                } else if let Some((from, to)) = retag {
+                    // go-yaml's tag takes in `,` `[` `]` where granit's ends: read again with
+                    // them as `.` (a tag character for both; the tag is unknown either way), so
+                    // that granit tokenises the rest as go-yaml does
+                    rewritten(&source, from, to, |tag| tag.replace([',', '[', ']'], "."))
+                } else if let Some(line) = tab_line {
+                    Some(untab_line(&source, line)).filter(|fixed| *fixed != *source)
+                } else {
+                    None
                 };
-                let mut fixed = source.to_string();
-                let end = fixed
-                    .get(hash..)
-                    .and_then(|r| r.find(['\n', '\r']))
-                    .map_or(fixed.len(), |n| hash + n);
-                let Some(comment) = fixed.get(hash..end) else {
-                    return Err(e);
-                };
-                let blank = " ".repeat(comment.len());
-                if *comment == blank {
-                    return Err(e);
-                }
-                fixed.replace_range(hash..end, &blank);
-                source = std::borrow::Cow::Owned(fixed);
+                fixed.ok_or(e)?
             }
-            Err(e) => match (retag, tab_line) {
-                // go-yaml's tag takes in `,` `[` `]` where granit's ends: read again with them
-                // as `.` (a tag character for both, same byte offsets; the tag is unknown either
-                // way), so that granit tokenises the rest as go-yaml does.
-                (Some((from, to)), _) => {
-                    let mut fixed = source.to_string();
-                    let Some(span) = fixed.get(from..to) else {
-                        return Err(e);
-                    };
-                    let dotted = span.replace([',', '[', ']'], ".");
-                    if dotted == span {
-                        return Err(e);
-                    }
-                    fixed.replace_range(from..to, &dotted);
-                    source = std::borrow::Cow::Owned(fixed);
-                }
-                (None, Some(line)) => {
-                    let fixed = untab_line(&source, line);
-                    if fixed == *source {
-                        return Err(e);
-                    }
-                    source = std::borrow::Cow::Owned(fixed);
-                }
-                (None, None) => return Err(e),
-            },
-            ok => return ok,
-        }
+        };
+        source = std::borrow::Cow::Owned(fixed);
     }
     Err(go_error("found character that cannot start any token", 0))
+}
+
+/// `source` with the bytes `from..to` replaced by `with` of them (the same length: byte offsets
+/// stay those of the original text); `None` when that changes nothing.
+fn rewritten(
+    source: &str,
+    from: usize,
+    to: usize,
+    with: impl Fn(&str) -> String,
+) -> Option<String> {
+    let part = source.get(from..to)?;
+    let new = with(part);
+    if new == part || new.len() != part.len() {
+        return None;
+    }
+    let mut fixed = source.to_string();
+    fixed.replace_range(from..to, &new);
+    Some(fixed)
 }
 
 /// `text` with the tabs of one line's (1-based) leading blanks made spaces.
