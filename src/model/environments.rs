@@ -468,15 +468,8 @@ fn flattened<'a, 'b>(
         })
         .collect();
     let evidence = rendering.map(|r| {
-        render::evidence(r, |origin| match origin {
-            render::Origin::Provider {
-                namespace,
-                name,
-                index,
-            } => at
-                .get(&(namespace.as_str(), name.as_str(), *index))
-                .copied(),
-            render::Origin::Inline { .. } => None,
+        render::evidence(r, |origin| {
+            origin.provider_key().and_then(|k| at.get(&k).copied())
         })
     });
     let attributed = attribution::attribute(entries, &keys, annotations, evidence.as_ref());

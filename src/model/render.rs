@@ -24,6 +24,20 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// A provider's input set as (namespace, name, index); `None` for an inline one.
+    pub fn provider_key(&self) -> Option<(&str, &str, usize)> {
+        match self {
+            Origin::Provider {
+                namespace,
+                name,
+                index,
+            } => Some((namespace.as_str(), name.as_str(), *index)),
+            Origin::Inline { .. } => None,
+        }
+    }
+}
+
 /// The ResourceSet's spec as the operator reads it (the fields rendering uses).
 pub fn spec_json(rset: &ResourceSet) -> Value {
     let s = &rset.spec;

@@ -444,19 +444,9 @@ fn rendered_evidence(
             }
         }
     }
-    Some(crate::model::render::evidence(
-        &rendering,
-        |origin| match origin {
-            crate::model::render::Origin::Provider {
-                namespace,
-                name,
-                index,
-            } => at
-                .get(&(namespace.as_str(), name.as_str(), *index))
-                .copied(),
-            crate::model::render::Origin::Inline { .. } => None,
-        },
-    ))
+    Some(crate::model::render::evidence(&rendering, |origin| {
+        origin.provider_key().and_then(|k| at.get(&k).copied())
+    }))
 }
 
 fn info(p: &Provider) -> ProviderInfo {
